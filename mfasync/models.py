@@ -1,0 +1,205 @@
+"""Domain values shared by every layer: method types, desired and live methods, users, policy.
+
+All models are frozen. Their `repr` never shows a full phone number, an email address or a secret:
+those fields are shown redacted, so a value that ends up in a log line or a traceback leaks nothing.
+This module does no I/O and knows nothing about YAML, HTTP or the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+class MethodType(StrEnum):
+    """The method types mfasync manages (creates, patches, deletes)."""
+
+    PHONE = "phone"
+    EMAIL = "email"
+    TOTP = "totp"
+    WEBAUTHN_ROAMING = "webauthn-roaming"
+
+
+MANAGED_TYPES: frozenset[str] = frozenset(t.value for t in MethodType)
+"""Live types mfasync may touch. Every other live type, known or not, is never modified."""
+
+PUT_WRITABLE_TYPES: frozenset[str] = frozenset({"phone", "email", "totp"})
+"""Types a replace-all PUT can (re)create. A PUT destroys every other type."""
+
+KNOWN_UNMANAGED_TYPES: frozenset[str] = frozenset(
+    {
+        "push",
+        "guardian",
+        "recovery-code",
+        "webauthn-platform",
+        "passkey",
+        "password",
+        "email-verification",
+    }
+)
+"""Types the API is known to list that mfasync never touches (unknown future types neither)."""
+
+TYPE_ALIASES: dict[str, str] = {"webauthn_roaming": "webauthn-roaming"}
+"""Spellings accepted on input (the guide's underscore is a documentation error)."""
+
+
+class PreferredMethod(StrEnum):
+    """How a phone factor delivers codes."""
+
+    SMS = "sms"
+    VOICE = "voice"
+
+
+class Prune(StrEnum):
+    """What to do with live managed methods that match no declared method."""
+
+    MANAGED = "managed"  # delete them
+    NONE = "none"  # keep them
+
+
+class IgnorableField(StrEnum):
+    """Fields a manifest may exclude from comparison."""
+
+    NAME = "name"
+    PREFERRED_AUTHENTICATION_METHOD = "preferred_authentication_method"
+
+
+_REDACTED_FIELDS = frozenset({"phone_number", "email", "totp_secret", "public_key"})
+
+
+def redact_for_repr(field_name: str, value: object) -> object:
+    """The repr-safe form of a field value: personal data and secrets are never shown whole."""
+    if value is None or field_name not in _REDACTED_FIELDS:
+        return value
+    if field_name == "phone_number" and isinstance(value, str):
+        return "…" + value[-4:] if len(value) > 4 else "…"
+    return "<redacted>"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, redact_for_repr(name or "", value)
+
+
+class SourceLocation(_Frozen):
+    """Where something was declared: `file:line:column` (1-based)."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class SecretSource(_Frozen):
+    """A TOTP seed as declared: a reference (`${env:X}`, `${file:p#k}`) or an inline value.
+
+    `value` holds the normalised Base32 seed once known (inline, or after resolution);
+    `problem` says why a reference could not be resolved. The value is never written anywhere:
+    plans and reports carry the reference and a fingerprint only.
+    """
+
+    reference: str | None = None
+    value: SecretStr | None = None
+    problem: str | None = None
+    base_dir: str | None = None  # folder the manifest lives in: where ${file:...} paths start
+
+    @property
+    def display(self) -> str:
+        """What output may say about this secret."""
+        return self.reference if self.reference is not None else "(inline secret)"
+
+
+class DesiredMethod(_Frozen):
+    """One method a manifest declares. Values are normalised (E.164, Base32, lower-case type)."""
+
+    type: MethodType
+    id: str | None = None  # pinned: "keep this live method", matched by id only
+    name: str | None = None
+    phone_number: str | None = None
+    preferred_authentication_method: PreferredMethod | None = None
+    email: str | None = None
+    totp_secret: SecretSource | None = None
+    key_id: str | None = None
+    public_key: str | None = None
+    relying_party_identifier: str | None = None
+    source: SourceLocation | None = Field(default=None, exclude=True, compare=False)
+
+    @property
+    def pinned(self) -> bool:
+        return self.id is not None
+
+
+class LiveMethod(BaseModel):
+    """One method as the Management API lists it. Values of phone/email are masked by the API.
+
+    `type` is a plain string: unknown future types must pass through untouched.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    type: str
+    name: str | None = None
+    confirmed: bool | None = None
+    created_at: str | None = None
+    phone_number: str | None = None
+    email: str | None = None
+    preferred_authentication_method: str | None = None
+    key_id: str | None = None
+    public_key: str | None = None
+    relying_party_identifier: str | None = None
+    link_id: str | None = None
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, redact_for_repr(name or "", value)
+
+    @property
+    def managed(self) -> bool:
+        return self.type in MANAGED_TYPES
+
+
+class DesiredUser(_Frozen):
+    """A user as the manifests declare it: identified by `user_id` or by `email`."""
+
+    user_id: str | None = None
+    email: str | None = None
+    prune: Prune = Prune.MANAGED
+    ignore: frozenset[IgnorableField] = frozenset()
+    methods: tuple[DesiredMethod, ...] = ()
+    source: SourceLocation | None = Field(default=None, exclude=True, compare=False)
+
+    @property
+    def key(self) -> str:
+        """The user's identity as the manifests state it: its user_id, or `email:<address>`."""
+        if self.user_id is not None:
+            return self.user_id
+        return f"email:{self.email}"
+
+    @property
+    def declared_empty(self) -> bool:
+        """`methods: []`: the manifest asks for no managed methods at all."""
+        return not self.methods
+
+
+class Policy(_Frozen):
+    """Run-wide planning choices (per-user prune / ignore live on DesiredUser)."""
+
+    reseed_totp: frozenset[str] = frozenset()  # user keys whose totp methods are re-created
+    allow_replace: bool = True  # may the planner choose a full replace (PUT) when it saves requests
+
+
+class RateLimit(_Frozen):
+    """The x-ratelimit-* headers of one response. `reset_at_s` is UNIX time in seconds."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at_s: float | None = None

@@ -1,0 +1,100 @@
+"""Grouped run settings (connection, HTTP, rate, retry, safety). Defaults live only here.
+
+Settings are documented data with units in their names. Only this module and `cli` may read the
+environment; everything else receives settings as arguments.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pydantic import SecretStr
+
+from mfasync import errors
+
+ENV_DOMAIN = "AUTH0_DOMAIN"
+ENV_CLIENT_ID = "AUTH0_CLIENT_ID"
+ENV_CLIENT_SECRET = "AUTH0_CLIENT_SECRET"  # noqa: S105 - the variable's name, not a secret
+ENV_ACCESS_TOKEN = "AUTH0_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a secret
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionSettings:
+    """Where the Management API is and how to authenticate. Secrets stay `SecretStr`."""
+
+    domain: str
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    access_token: SecretStr | None = None
+
+    def __post_init__(self) -> None:
+        if not self.domain.strip():
+            raise errors.UsageError("no Auth0 domain: give --domain or set AUTH0_DOMAIN")
+        has_credentials = self.client_id is not None and self.client_secret is not None
+        if self.access_token is None and not has_credentials:
+            raise errors.UsageError(
+                "no credentials: give --access-token (AUTH0_ACCESS_TOKEN), or --client-id and "
+                "--client-secret (AUTH0_CLIENT_ID / AUTH0_CLIENT_SECRET)"
+            )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ConnectionSettings:
+        """Build from AUTH0_* variables (as auth0-deploy-cli names them)."""
+        env = os.environ if environ is None else environ
+        secret = env.get(ENV_CLIENT_SECRET)
+        token = env.get(ENV_ACCESS_TOKEN)
+        return cls(
+            domain=env.get(ENV_DOMAIN, ""),
+            client_id=env.get(ENV_CLIENT_ID),
+            client_secret=SecretStr(secret) if secret else None,
+            access_token=SecretStr(token) if token else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSettings:
+    """Transport settings of the Management API client."""
+
+    timeout_s: float = 30.0  # whole request, connect included
+    connect_timeout_s: float = 10.0
+    per_page: int = 100  # the API's maximum page size: fewest requests per list
+    token_refresh_margin_s: float = 60.0  # refresh a token when less than this is left
+    max_connections: int = 64
+
+
+@dataclass(frozen=True, slots=True)
+class RateSettings:
+    """How fast a run may go. The tenant's x-ratelimit-* headers lower the pace further."""
+
+    max_rps: float = 50.0  # requests per second, never exceeded by the run as a whole
+    concurrency: int = 8  # users in flight at once
+
+
+@dataclass(frozen=True, slots=True)
+class RetrySettings:
+    """Retries of failed requests: capped exponential backoff with full jitter."""
+
+    max_attempts: int = 8  # attempts per request, the first one included
+    backoff_base_s: float = 0.2
+    backoff_max_s: float = 10.0
+    rate_limit_max_wait_s: float = 60.0  # longest single wait for a 429 reset
+
+
+@dataclass(frozen=True, slots=True)
+class SafetySettings:
+    """Guards apply enforces unless --force."""
+
+    max_deleting_users_ratio: float = 0.30  # share of planned users that may lose methods
+    min_users_for_ratio_guard: int = 10  # the ratio guard applies from this many planned users
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """Everything a run needs besides the connection."""
+
+    http: HttpSettings = field(default_factory=HttpSettings)
+    rate: RateSettings = field(default_factory=RateSettings)
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    safety: SafetySettings = field(default_factory=SafetySettings)
