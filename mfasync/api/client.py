@@ -1,0 +1,296 @@
+"""The async Management API client: one aiohttp session per run, endpoints, paging, outcomes.
+
+`Client` sends each request once and turns every outcome into data or into one `errors.ApiError`
+subclass; the executor decides about retries from the class. The only re-send here is the single
+one after a 401, with a refreshed token. Every API request (paging included) first awaits
+`hooks.before_request()`, and every API answer (429s included) is reported to
+`hooks.after_response()`: that is how the executor's rate governor paces the run without this
+module knowing about it. Redirects are never followed and TLS is always verified.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol, Self
+
+import aiohttp
+import yarl
+from pydantic import SecretStr
+
+from mfasync import errors, models, settings
+from mfasync.api import failures, tokens, urls, wire
+
+_MAX_PER_PAGE = 100  # the API refuses larger pages
+_DEFAULT_HTTP = settings.HttpSettings()
+
+
+class RequestHooks(Protocol):
+    """What the executor's rate governor plugs into the client."""
+
+    async def before_request(self) -> None:
+        """Awaited before every API request (not the token request)."""
+
+    def after_response(self, status: int, rate_limit: models.RateLimit) -> None:
+        """Called after every API answer, errors and 429s included."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    status: int
+    reason: str
+    body: bytes
+    rate_limit: models.RateLimit
+    retry_after_s: float | None
+    token: SecretStr
+
+
+class Client:
+    """Async context manager for the Management API of one tenant.
+
+    `async with Client(connection, http=..., hooks=...) as client: await client.list_methods(id)`.
+    `request_count` counts API requests sent (not token requests); `last_rate_limit` holds the
+    rate-limit headers of the latest API answer.
+    """
+
+    def __init__(
+        self,
+        connection: settings.ConnectionSettings,
+        *,
+        http: settings.HttpSettings = _DEFAULT_HTTP,
+        hooks: RequestHooks | None = None,
+    ) -> None:
+        self._connection = connection
+        self._http = http
+        self._hooks = hooks
+        self._base = urls.base_url(connection.domain)  # refuses a bad domain before any I/O
+        self._api = self._base + urls.API_PREFIX
+        self._per_page = max(1, min(http.per_page, _MAX_PER_PAGE))
+        self._session: aiohttp.ClientSession | None = None
+        self._tokens: tokens.TokenSource | None = None
+        self.last_rate_limit: models.RateLimit | None = None
+        self.request_count = 0
+
+    def __repr__(self) -> str:
+        auth = "access_token" if self._connection.access_token else "client_credentials"
+        return f"<mfasync.api.Client {self._base} auth={auth} requests={self.request_count}>"
+
+    @property
+    def base_url(self) -> str:
+        """The tenant's origin, as `urls.base_url` derived it from the domain."""
+        return self._base
+
+    async def __aenter__(self) -> Self:
+        # Created here, inside the running loop, and owned by this context: one session per run.
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self._http.max_connections),
+            timeout=aiohttp.ClientTimeout(
+                total=self._http.timeout_s, sock_connect=self._http.connect_timeout_s
+            ),
+            headers={"User-Agent": "mfasync", "Accept": "application/json"},
+        )
+        self._tokens = tokens.TokenSource(
+            self._connection,
+            session=self._session,
+            base=self._base,
+            refresh_margin_s=self._http.token_refresh_margin_s,
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session, self._tokens = self._session, None, None
+        if session is not None:
+            await session.close()
+
+    # -- endpoints ---------------------------------------------------------------------------
+
+    async def list_methods(self, user_id: str) -> tuple[models.LiveMethod, ...]:
+        """Every live method of the user, all pages, in the API's order."""
+        path = urls.methods_path(user_id)
+        found: dict[str, models.LiveMethod] = {}
+        page = 0
+        while True:
+            params = {
+                "page": str(page),
+                "per_page": str(self._per_page),
+                "include_totals": "true",
+            }
+            payload = await self._json("GET", path, params=params)
+            result = wire.method_page(payload, where=f"GET {path} page {page}")
+            before = len(found)
+            for method in result.methods:
+                found.setdefault(method.id, method)  # a method shifted between pages: keep one
+            if not result.methods:
+                break
+            if result.total is not None:
+                # A known total also covers a server that caps pages below per_page.
+                if len(found) >= result.total:
+                    break
+            elif len(result.methods) < self._per_page:
+                break
+            if len(found) == before:
+                raise errors.MalformedResponseError(
+                    f"page {page} repeated earlier methods only; the API ignores paging",
+                    method="GET",
+                    path=path,
+                )
+            page += 1
+        return tuple(found.values())
+
+    async def get_method(self, user_id: str, method_id: str) -> models.LiveMethod:
+        """One live method; `NotFoundError` if the user or the method does not exist."""
+        path = urls.method_path(user_id, method_id)
+        return wire.live_method(await self._json("GET", path), where=f"GET {path}")
+
+    async def create_method(self, user_id: str, body: Mapping[str, object]) -> models.LiveMethod:
+        """POST one method (201). A lost answer is `AmbiguousWriteError`: re-list, never re-send."""
+        path = urls.methods_path(user_id)
+        payload = await self._json("POST", path, body=dict(body))
+        return wire.live_method(payload, where=f"POST {path}")
+
+    async def replace_methods(
+        self, user_id: str, bodies: Sequence[Mapping[str, object]]
+    ) -> tuple[models.LiveMethod, ...]:
+        """PUT the whole list of the user's methods (overwrites every existing one)."""
+        path = urls.methods_path(user_id)
+        payload = await self._json("PUT", path, body=[dict(body) for body in bodies])
+        return wire.method_page(payload, where=f"PUT {path}").methods
+
+    async def update_method(
+        self, user_id: str, method_id: str, body: Mapping[str, object]
+    ) -> models.LiveMethod:
+        """PATCH one method (`name`, `preferred_authentication_method`)."""
+        path = urls.method_path(user_id, method_id)
+        payload = await self._json("PATCH", path, body=dict(body))
+        return wire.live_method(payload, where=f"PATCH {path}")
+
+    async def delete_method(self, user_id: str, method_id: str) -> None:
+        """DELETE one method (204); linked methods may go with it."""
+        await self._call("DELETE", urls.method_path(user_id, method_id))
+
+    async def delete_all_methods(self, user_id: str) -> None:
+        """DELETE every method of the user (204)."""
+        await self._call("DELETE", urls.methods_path(user_id))
+
+    async def find_users_by_email(self, email: str) -> tuple[str, ...]:
+        """The ids of the users with this email address (sorted; empty when none)."""
+        path = "/users-by-email"  # the address stays out of the path that messages show
+        payload = await self._json("GET", path, params={"email": email})
+        return wire.user_ids(payload, where=f"GET {path}")
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    async def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: object = None,
+    ) -> object:
+        reply = await self._call(method, path, params=params, body=body)
+        try:
+            return wire.decode_json(reply.body)
+        except wire.NotJson:
+            raise errors.MalformedResponseError(
+                f"the answer is not JSON: {wire.body_excerpt(reply.body) or '(empty)'}",
+                status=reply.status,
+                method=method,
+                path=path,
+            ) from None
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: object = None,
+    ) -> _Reply:
+        """One API request, re-sent once with a fresh token after a 401; non-2xx raises."""
+        reply = await self._send(method, path, params=params, body=body)
+        if reply.status == 401 and self._token_source().can_refresh:
+            await self._token_source().refresh(refused=reply.token)
+            reply = await self._send(method, path, params=params, body=body)
+        if 200 <= reply.status <= 299:
+            return reply
+        details = wire.error_details(reply.body, reason=reply.reason)
+        raise failures.for_status(
+            reply.status,
+            details=_scrub(details.message, reply.token),
+            error_code=details.error_code,
+            method=method,
+            path=path,
+            safe_to_repeat=method != "POST",
+            rate_limit=reply.rate_limit,
+            retry_after_s=reply.retry_after_s,
+        )
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None,
+        body: object,
+    ) -> _Reply:
+        session = self._open_session()
+        token = await self._token_source().current()
+        if self._hooks is not None:
+            await self._hooks.before_request()
+        self.request_count += 1
+        try:
+            async with session.request(
+                method,
+                yarl.URL(self._api + path, encoded=True),  # ids are already percent-encoded
+                params=params,
+                json=body,
+                headers={"Authorization": f"Bearer {token.get_secret_value()}"},
+                allow_redirects=False,
+            ) as response:
+                payload = await response.read()
+                status = response.status
+                reason = response.reason or ""
+                headers = response.headers
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            error = failures.for_exception(
+                exc, method=method, path=path, safe_to_repeat=method != "POST"
+            )
+            # A ClientResponseError carries the request headers (the token): never chain it.
+            cause = None if isinstance(exc, aiohttp.ClientResponseError) else exc
+            raise error from cause
+        rate_limit = wire.rate_limit(headers)
+        self.last_rate_limit = rate_limit
+        if self._hooks is not None:
+            self._hooks.after_response(status, rate_limit)
+        return _Reply(
+            status=status,
+            reason=reason,
+            body=payload,
+            rate_limit=rate_limit,
+            retry_after_s=wire.retry_after_s(headers, now_s=time.time()),
+            token=token,
+        )
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            raise RuntimeError("use api.Client inside `async with`")
+        return self._session
+
+    def _token_source(self) -> tokens.TokenSource:
+        if self._tokens is None:
+            raise RuntimeError("use api.Client inside `async with`")
+        return self._tokens
+
+
+def _scrub(message: str, token: SecretStr) -> str:
+    """Belt and braces: an error body that echoes the token must not carry it any further."""
+    secret = token.get_secret_value()
+    return message.replace(secret, "<redacted>") if secret else message
