@@ -86,6 +86,20 @@ class _Frozen(BaseModel):
         for name, value in super().__repr_args__():
             yield name, redact_for_repr(name or "", value)
 
+    # pydantic has no Field(compare=False) (it lands in json_schema_extra): `source` says where a
+    # value was declared, not what it is, so equality and hashing leave it out here.
+    def _compared(self) -> tuple[object, ...]:
+        return tuple(v for k, v in self.__dict__.items() if k != "source")
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _Frozen)
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._compared()))
+
 
 class SourceLocation(_Frozen):
     """Where something was declared: `file:line:column` (1-based)."""
@@ -130,7 +144,7 @@ class DesiredMethod(_Frozen):
     key_id: str | None = None
     public_key: str | None = None
     relying_party_identifier: str | None = None
-    source: SourceLocation | None = Field(default=None, exclude=True, compare=False)
+    source: SourceLocation | None = Field(default=None, exclude=True)  # not compared: _Frozen
 
     @property
     def pinned(self) -> bool:
@@ -175,7 +189,7 @@ class DesiredUser(_Frozen):
     prune: Prune = Prune.MANAGED
     ignore: frozenset[IgnorableField] = frozenset()
     methods: tuple[DesiredMethod, ...] = ()
-    source: SourceLocation | None = Field(default=None, exclude=True, compare=False)
+    source: SourceLocation | None = Field(default=None, exclude=True)  # not compared: _Frozen
 
     @property
     def key(self) -> str:

@@ -1,0 +1,173 @@
+"""Plans as text (Terraform-like), markdown (a pull-request comment) and JSON.
+
+Pure functions from a `plans.Plan` to a string: no I/O, no clock, no terminal detection (the CLI
+decides `colour`). They show only what `plans` exposes for output (redacted displays, masked emails,
+secret references): never a secret, a full phone number or a clear email.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+from mfasync import plans
+
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+_GREEN = "\x1b[32m"
+_YELLOW = "\x1b[33m"
+_RED = "\x1b[31m"
+_MAGENTA = "\x1b[35m"
+
+_SYMBOLS: dict[plans.Op, tuple[str, str]] = {
+    plans.Op.CREATE: ("+", _GREEN),
+    plans.Op.PATCH: ("~", _YELLOW),
+    plans.Op.DELETE: ("-", _RED),
+    plans.Op.REPLACE: ("!", _MAGENTA),
+}
+
+
+def render_text(plan: plans.Plan, *, colour: bool = False) -> str:
+    """The plan as Terraform shows one: changed users and errors, then the summary line."""
+
+    def paint(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if colour else text
+
+    lines: list[str] = []
+    for user in plan.users:
+        if user.error is None and not user.changed:
+            continue
+        lines.append(paint(_user_heading(user), _BOLD))
+        if user.error is not None:
+            lines.append("  " + paint(f"error: {user.error}", _RED))
+        for action in user.actions:
+            lines.append("  " + paint(action_line(action), _SYMBOLS[action.op][1]))
+    lines.append(summary_line(plan.summary))
+    return "\n".join(lines) + "\n"
+
+
+def action_line(action: plans.Action) -> str:
+    """One action as a line: `+ totp "Authenticator"`, `~ phone "Work" (...0123)  name: ...`."""
+    symbol = _SYMBOLS[action.op][0]
+    if action.op is plans.Op.REPLACE:
+        line = f"{symbol} replace all (PUT): {action.display}"
+        if action.replaced:
+            overwritten = ", ".join(
+                _describe(method.type, method.name, plans.live_display(method))
+                for method in action.replaced
+            )
+            line += f"; overwrites {overwritten}"
+        return line
+    line = f"{symbol} {_describe(action.type, action.name, action.display)}"
+    if action.op is plans.Op.PATCH:
+        changes = ", ".join(
+            f"{change.field}: {_quoted(change.old)} -> {_quoted(change.new)}"
+            for change in action.changes
+        )
+        line += f"  {changes}"
+    return line
+
+
+def summary_line(summary: plans.Summary) -> str:
+    """`Plan: 3 to create, 1 to update, 1 to delete, 1 full replace. 41 users unchanged, 0 errors.`
+
+    Creates include the methods a full replace writes; the replace itself counts once.
+    """
+    return (
+        f"Plan: {summary.create} to create, {summary.patch} to update, "
+        f"{summary.delete} to delete, {_plural(summary.replace, 'full replace', 'full replaces')}. "
+        f"{_plural(summary.unchanged, 'user', 'users')} unchanged, "
+        f"{_plural(summary.errors, 'error', 'errors')}."
+    )
+
+
+def render_markdown(plan: plans.Plan) -> str:
+    """The plan as a pull-request comment: title, summary table, errors, then per-user details."""
+    summary = plan.summary
+    lines = [
+        "## mfasync plan",
+        "",
+        "| create | update | delete | full replace | unchanged | errors |",
+        "|---:|---:|---:|---:|---:|---:|",
+        f"| {summary.create} | {summary.patch} | {summary.delete} | {summary.replace} "
+        f"| {summary.unchanged} | {summary.errors} |",
+        "",
+    ]
+    failed = [user for user in plan.users if user.error is not None]
+    changed = [user for user in plan.users if user.error is None and user.changed]
+    if failed:
+        lines += [f"### Errors ({len(failed)})", ""]
+        lines += [
+            f"- `{_code(_user_heading(user))}`: {_md_text(user.error or '')}" for user in failed
+        ]
+        lines.append("")
+    if changed:
+        lines += [f"### Changes ({len(changed)} {'user' if len(changed) == 1 else 'users'})", ""]
+        for user in changed:
+            counts = _action_counts(user)
+            lines += [
+                "<details>",
+                f"<summary><code>{html.escape(_user_heading(user))}</code>: "
+                f"{html.escape(counts)}</summary>",
+                "",
+                "```diff",
+                *(action_line(action) for action in user.actions),
+                "```",
+                "</details>",
+                "",
+            ]
+    if not failed and not changed:
+        lines += ["No changes: the tenant matches the manifests.", ""]
+    lines.append(summary_line(summary))
+    return "\n".join(lines) + "\n"
+
+
+def render_json(plan: plans.Plan) -> str:
+    """`plans.to_document(plan)` as JSON: sorted keys, indent 2 (stable for diffs and tools)."""
+    return json.dumps(plans.to_document(plan), sort_keys=True, indent=2) + "\n"
+
+
+def _user_heading(user: plans.UserPlan) -> str:
+    shown = plans.display_key(user.key)
+    if user.user_id is not None and user.user_id != user.key:
+        return f"{shown} ({user.user_id})"
+    return shown
+
+
+def _describe(kind: str, name: str | None, display: str) -> str:
+    return " ".join(
+        part for part in (kind, _quoted(name) if name is not None else "", display) if part
+    )
+
+
+def _quoted(value: str | None) -> str:
+    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+def _action_counts(user: plans.UserPlan) -> str:
+    words = {
+        plans.Op.CREATE: "to create",
+        plans.Op.PATCH: "to update",
+        plans.Op.DELETE: "to delete",
+        plans.Op.REPLACE: "full replace",
+    }
+    parts = []
+    for op, word in words.items():
+        count = sum(1 for action in user.actions if action.op is op)
+        if count:
+            parts.append(f"{count} {word}")
+    return ", ".join(parts)
+
+
+def _code(text: str) -> str:
+    return text.replace("`", "'")  # a backtick would end the inline code span
+
+
+def _md_text(text: str) -> str:
+    # keep a message from opening markup in the comment (tags, tables, emphasis)
+    escaped = html.escape(text, quote=False)
+    return escaped.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")

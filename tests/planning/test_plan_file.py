@@ -1,0 +1,114 @@
+"""The saved plan file: round trip, mode 0600, atomic write, nothing secret in it, clear errors."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from mfasync import errors, models, planning, plans
+from tests.planning import builders as b
+from tests.planning import sample
+
+
+def test_plan_file_round_trip_keeps_what_apply_needs(tmp_path: Path) -> None:
+    plan = sample.design_plan(with_errors=True, unchanged=1)
+    path = tmp_path / "plan.json"
+    plans.write_plan_file(path, plan, manifest_files=["manifests/a.yaml", "manifests/b.yaml"])
+    saved = plans.read_plan_file(path)
+    assert saved.manifest_files == ("manifests/a.yaml", "manifests/b.yaml")
+    assert saved.summary == plan.summary.as_dict()
+    by_key = {user.key: user for user in plan.users}
+    alice = saved.users["auth0|alice"]
+    assert alice.user_id == "auth0|alice"
+    assert alice.live_fingerprint == by_key["auth0|alice"].live_fingerprint
+    assert alice.action_digest == by_key["auth0|alice"].action_digest
+    assert [action["op"] for action in alice.actions] == ["create", "patch", "delete"]
+    assert saved.users["auth0|carol"].error is not None
+    # email keys are stored fingerprinted, and found with the manifest's key
+    dave = saved.users["email:dave.smith@example.com"]
+    assert dave.user_id == "auth0|dave"
+    assert "email:dave.smith@example.com" in saved.users
+    assert len(saved.users) == len(plan.users)
+
+
+def test_plan_file_is_private_from_creation(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    plans.write_plan_file(path, sample.design_plan(unchanged=0), manifest_files=[])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temp file left behind
+
+
+def test_plan_file_replaces_an_existing_file_with_a_private_one(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text("old")
+    path.chmod(0o644)
+    plans.write_plan_file(path, sample.design_plan(unchanged=0), manifest_files=[])
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert plans.read_plan_file(path).manifest_files == ()
+
+
+def test_plan_file_holds_no_secret_full_phone_number_or_clear_email(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    plans.write_plan_file(path, sample.design_plan(with_errors=True), manifest_files=["m.yaml"])
+    text = path.read_text()
+    leaked = [value for value in (*sample.SECRETS, *sample.FULL_VALUES) if value in text]
+    assert leaked == []
+    assert "${env:TOTP_SEED}" in text  # the reference is kept
+    assert plans.value_fingerprint("auth0|bob", b.SEED) in text  # and the seed's fingerprint
+
+
+def test_plan_file_saves_the_policy_for_the_replan(tmp_path: Path) -> None:
+    desired = b.user(b.totp("App"))
+    other = b.user(b.totp("App"), user_id="auth0|other")
+    policy = models.Policy(reseed_totp=frozenset({"auth0|alice"}), allow_replace=False)
+    live = [b.live("totp|dev_1", "totp", "App")]
+    plan = plans.Plan(
+        users=(planning.plan_user(desired, live, policy), planning.plan_user(other, live, policy))
+    )
+    path = tmp_path / "plan.json"
+    plans.write_plan_file(path, plan, manifest_files=[], policy=policy)
+    saved = plans.read_plan_file(path)
+    restored = saved.policy_for([desired, other], fallback=models.Policy())
+    assert restored == policy
+    replanned = planning.plan_user(desired, live, restored)
+    assert replanned.action_digest == saved.users["auth0|alice"].action_digest
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", r"is not valid JSON \(line 1, column 2\)"),
+        ("[]", r"is not a saved mfasync plan"),
+        ('{"kind": "mfasync-saved-plan", "format_version": 2}', r"format_version 2"),
+        (
+            '{"kind": "mfasync-saved-plan", "format_version": 1, "manifest_files": [], '
+            '"summary": {}, "users": [{"key": "a"}]}',
+            r"damaged at users\.0\.user_id",
+        ),
+    ],
+)
+def test_bad_plan_file_is_a_clear_plan_file_error(
+    tmp_path: Path, content: str, message: str
+) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(content)
+    with pytest.raises(errors.PlanFileError, match=message):
+        plans.read_plan_file(path)
+
+
+def test_missing_plan_file_is_a_plan_file_error(tmp_path: Path) -> None:
+    with pytest.raises(errors.PlanFileError, match="cannot read plan file"):
+        plans.read_plan_file(tmp_path / "absent.json")
+
+
+def test_plan_file_with_a_user_twice_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    plans.write_plan_file(path, sample.design_plan(unchanged=0), manifest_files=[])
+    document = json.loads(path.read_text())
+    document["users"].append(document["users"][0])
+    path.write_text(json.dumps(document))
+    with pytest.raises(errors.PlanFileError, match="lists a user twice"):
+        plans.read_plan_file(path)
