@@ -1,0 +1,72 @@
+"""A local Auth0 Management API (user authentication methods) for demos, tests and benchmarks.
+
+A real aiohttp.web server that behaves like the reference (docs: shared reference
+`auth0-management-api.md`): masked reads, 201/204/404/409/400/403 answers, paging with the
+`include_totals` shape, PUT's overwrite and its passkey 403, PATCH limits, linked deletes,
+client-credentials tokens that expire, scopes, a token-bucket rate limit with the
+`x-ratelimit-*` headers, and seeded fault injection. It imports nothing from the rest of mfasync,
+so a misunderstanding of the API on the client side is not mirrored here.
+
+Public API::
+
+    cfg = emulator.Config(                      # every field optional
+        client_id="mfasync-emulator", client_secret=<generated>, token_ttl_s=86400.0,
+        scopes=emulator.ALL_SCOPES, static_tokens={"tok": ("read:authentication_methods",)},
+        rate_limit=emulator.RateLimit(burst=10, per_s=2.0),      # None: unlimited, no headers
+        faults=emulator.Faults(latency_ms=0, fail_rate=0.0, drop_rate=0.0,
+                               on_token_endpoint=False, seed=0),
+        entity_limits={"phone": 20, ...},         # per user and type, for POST only
+        host="127.0.0.1", port=0)                 # 0: a free port
+    tenant = emulator.State(random_seed=0)        # ids like phone|dev_ + 16 seeded characters
+    emulator.seed_mapping(tenant, {"users": [...]})   # or emulator.load_seed_file(path, tenant=...)
+    emulator.add_bulk_users(tenant, 100_000)      # benchmarks
+
+    async with emulator.Emulator(cfg, tenant) as emu:      # or: with emulator.run_in_thread(...)
+        emu.url, emu.api_url, emu.audience, emu.client_id, emu.client_secret
+        emu.issue_token(scopes=None) -> str       # a token made out of band
+        emu.state.methods_of(user_id) -> list[dict]          # unmasked, secrets included
+        emu.state.users_emptied_after_having() -> set[str]   # the ordering record
+        emu.state.add_user / add_method / set_methods / remove_method / reset_history
+        emu.stats.snapshot() -> {(method, route, status): count}   # status 0: dropped
+        emu.stats.rate_limited, .injected_failures, .dropped, .total(method=, route=)
+
+    await emulator.serve(cfg, tenant, on_ready=callback)     # until cancelled (the CLI)
+
+Decisions where the reference is silent (each documented in its module): the email masking rule
+(`masking`); the phone is echoed as sent by POST and masked by PATCH (`views`); a TOTP is a
+duplicate (409) when its secret equals an existing one's (`state`); `total` is left out of an
+empty page (`routes`); an unknown user is 404 on every endpoint, PUT and DELETE-all included.
+"""
+
+from __future__ import annotations
+
+from mfasync.emulator.config import (
+    ALL_SCOPES,
+    DEFAULT_ENTITY_LIMITS,
+    Config,
+    Faults,
+    RateLimit,
+)
+from mfasync.emulator.masking import mask_email, mask_phone
+from mfasync.emulator.seed import add_bulk_users, load_seed_file, seed_mapping
+from mfasync.emulator.server import Emulator, run_in_thread, serve
+from mfasync.emulator.state import State
+from mfasync.emulator.stats import Stats
+
+__all__ = [
+    "ALL_SCOPES",
+    "DEFAULT_ENTITY_LIMITS",
+    "Config",
+    "Emulator",
+    "Faults",
+    "RateLimit",
+    "State",
+    "Stats",
+    "add_bulk_users",
+    "load_seed_file",
+    "mask_email",
+    "mask_phone",
+    "run_in_thread",
+    "seed_mapping",
+    "serve",
+]
