@@ -1,0 +1,200 @@
+"""`mfasync apply [PATH...]`: plan, show, confirm, apply; or apply a saved plan (`--plan FILE`).
+
+Safe by default: asks for confirmation unless --yes (and fails at once, before any request, when
+there is no terminal to ask on), refuses a plan a safety guard objects to unless --force.
+`--dry-run` runs the same pipeline with a backend that records writes instead of sending them,
+and prints each request it would send (bodies redacted). Exit 0 when everything applied, 1 on any
+failed or stale user. What it must not do: print a secret or a full phone number, or decide
+anything the executor decides (ordering, retries, staleness).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+import click
+
+from mfasync import errors, executing, models, plans, rendering, settings
+from mfasync.cli import options, output, plan_cmd, runs
+
+
+def _stdin_is_terminal() -> bool:
+    isatty = getattr(sys.stdin, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _confirm(console: output.Console, *, yes: bool, dry_run: bool) -> None:
+    if yes or dry_run:
+        return
+    if not click.confirm("Apply these changes?", default=False, err=True):
+        console.warn("Nothing applied.")
+        raise click.exceptions.Exit(1)
+
+
+def _show_requests(console: output.Console, backend: executing.DryRunBackend) -> None:
+    for request in backend.requests:
+        body = "" if request.body is None else " " + json.dumps(request.body, sort_keys=True)
+        console.result(f"{request.method} {request.path}{body}")
+
+
+def _saved_summary(saved: plans.SavedPlan) -> str:
+    counts = {name: int(saved.summary.get(name, 0)) for name in plans.Summary.__dataclass_fields__}
+    return rendering.summary_line(plans.Summary(**counts))
+
+
+async def _apply(
+    *,
+    users: tuple[models.DesiredUser, ...],
+    saved: plans.SavedPlan | None,
+    connection: settings.ConnectionSettings,
+    run: settings.RunSettings,
+    policy: models.Policy,
+    console: output.Console,
+    yes: bool,
+    dry_run: bool,
+    force: bool,
+) -> executing.ApplyReport | None:
+    resolver = runs.resolver()
+    async with runs.connect(connection, run) as (client, governor):
+        backend: executing.Backend = executing.DryRunBackend(client) if dry_run else client
+        if saved is not None:
+            console.result(f"Saved plan: {_saved_summary(saved)}")
+            _confirm(console, yes=yes, dry_run=dry_run)
+            pending = sum(1 for user in saved.users.values() if user.actions or user.error)
+            display = runs.ProgressDisplay(
+                console, governor=governor, label="Applying", total=pending
+            )
+            async with display:
+                report = await executing.apply_saved_plan(
+                    saved,
+                    users,
+                    backend=backend,
+                    policy=policy,
+                    settings=run,
+                    resolver=resolver,
+                    force=force,
+                    on_event=display.on_event,
+                    governor=governor,
+                )
+        else:
+            display = runs.ProgressDisplay(
+                console, governor=governor, label="Planning", total=len(users)
+            )
+            async with display:
+                plan = await executing.plan_users(
+                    users,
+                    backend=client,
+                    policy=policy,
+                    settings=run,
+                    resolver=resolver,
+                    on_event=display.on_event,
+                    governor=governor,
+                )
+            console.result(plan_cmd.render(plan, "text"))
+            if not plan.changed and not plan.summary.errors:
+                console.result("No changes. Nothing to do.")
+                return None
+            executing.enforce_guards(plan, run.safety, force=force)
+            if plan.changed:
+                _confirm(console, yes=yes, dry_run=dry_run)
+            changed = sum(1 for user in plan.users if user.changed or user.error)
+            display = runs.ProgressDisplay(
+                console, governor=governor, label="Applying", total=changed
+            )
+            async with display:
+                report = await executing.apply_plan(
+                    plan,
+                    backend=backend,
+                    settings=run,
+                    users=users,
+                    policy=policy,
+                    resolver=resolver,
+                    force=force,
+                    on_event=display.on_event,
+                    governor=governor,
+                )
+        if isinstance(backend, executing.DryRunBackend):
+            _show_requests(console, backend)
+        return report
+
+
+def _show_report(console: output.Console, report: executing.ApplyReport) -> None:
+    for user in report.users:
+        if user.status in (executing.UserStatus.FAILED, executing.UserStatus.STALE):
+            console.warn(f"{plans.display_key(user.key)}: {user.status.value}: {user.message}")
+    console.result(report.summary_line())
+
+
+@click.command("apply")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Apply a plan saved by `plan --out`; users changed since are skipped as stale.",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Show the requests apply would send; send none.")
+@click.option("--force", is_flag=True, help="Apply even when a safety guard objects.")
+@click.option(
+    "--report", "report_file", type=click.Path(dir_okay=False), help="Write a JSON report."
+)
+@plan_cmd.reseed_option
+@options.pace_options
+@options.connection_options
+@click.pass_obj
+def command(
+    console: output.Console,
+    paths: tuple[str, ...],
+    plan_file: str | None,
+    yes: bool,
+    dry_run: bool,
+    force: bool,
+    report_file: str | None,
+    reseed: tuple[str, ...],
+    concurrency: int,
+    max_rps: float,
+    only_users: tuple[str, ...],
+    domain: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    access_token: str | None,
+) -> None:
+    """Apply the plan: create, update and delete factors so the tenant matches the manifests."""
+    if not (yes or dry_run or _stdin_is_terminal()):
+        # Asking on a pipe would hang or read garbage: refuse before any request is sent.
+        raise errors.UsageError(
+            "apply asks for confirmation, but stdin is not a terminal: pass --yes (or --dry-run)"
+        )
+    policy = models.Policy(reseed_totp=runs.parse_reseed(reseed))
+    connection = options.build_connection(
+        domain=domain, client_id=client_id, client_secret=client_secret, access_token=access_token
+    )
+    saved = plans.read_plan_file(plan_file) if plan_file else None
+    if saved is not None and not paths:
+        paths = saved.manifest_files
+    _, users = runs.load_users(paths, only_users=only_users, console=console)
+    run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
+    report = asyncio.run(
+        _apply(
+            users=users,
+            saved=saved,
+            connection=connection,
+            run=run,
+            policy=policy,
+            console=console,
+            yes=yes,
+            dry_run=dry_run,
+            force=force,
+        )
+    )
+    if report is None:
+        return
+    _show_report(console, report)
+    if report_file:
+        runs.write_report(report_file, report)
+        console.info(f"Report written to {report_file}.")
+    if not report.ok:
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,111 @@
+"""`mfasync plan [PATH...]`: read live state, print the plan, optionally save it.
+
+Exit codes: 0 no changes (or changes without --detailed-exitcode), 2 changes present with
+--detailed-exitcode, 1 on any error, a single user's error included. The plan goes to stdout,
+progress to stderr. What it must not do: write to the tenant (it reads only), or print a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from mfasync import executing, models, plans, rendering, settings
+from mfasync.cli import options, output, runs
+
+EXIT_CHANGES = 2
+
+
+def reseed_option(func: options.F) -> options.F:
+    return click.option(
+        "--reseed",
+        multiple=True,
+        metavar="USER:totp",
+        help="Re-create this user's TOTP factors (a changed seed cannot be seen); repeatable.",
+    )(func)
+
+
+async def plan_with_progress(
+    users: tuple[models.DesiredUser, ...],
+    *,
+    connection: settings.ConnectionSettings,
+    run: settings.RunSettings,
+    policy: models.Policy,
+    console: output.Console,
+) -> plans.Plan:
+    async with runs.connect(connection, run) as (client, governor):
+        display = runs.ProgressDisplay(
+            console, governor=governor, label="Planning", total=len(users)
+        )
+        async with display:
+            return await executing.plan_users(
+                users,
+                backend=client,
+                policy=policy,
+                settings=run,
+                resolver=runs.resolver(),
+                on_event=display.on_event,
+                governor=governor,
+            )
+
+
+def render(plan: plans.Plan, output_format: str) -> str:
+    if output_format == "json":
+        return rendering.render_json(plan).rstrip("\n")
+    if output_format == "markdown":
+        return rendering.render_markdown(plan).rstrip("\n")
+    return rendering.render_text(plan, colour=output.colour_enabled(sys.stdout)).rstrip("\n")
+
+
+@click.command("plan")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--out", type=click.Path(dir_okay=False), help="Save the plan for `apply --plan`.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes (0: none)."
+)
+@reseed_option
+@options.pace_options
+@options.connection_options
+@click.pass_obj
+def command(
+    console: output.Console,
+    paths: tuple[str, ...],
+    out: str | None,
+    output_format: str,
+    detailed_exitcode: bool,
+    reseed: tuple[str, ...],
+    concurrency: int,
+    max_rps: float,
+    only_users: tuple[str, ...],
+    domain: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    access_token: str | None,
+) -> None:
+    """Read the live methods of every listed user and show what apply would change."""
+    policy = models.Policy(reseed_totp=runs.parse_reseed(reseed))
+    connection = options.build_connection(
+        domain=domain, client_id=client_id, client_secret=client_secret, access_token=access_token
+    )
+    manifest_set, users = runs.load_users(paths, only_users=only_users, console=console)
+    run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
+    plan = asyncio.run(
+        plan_with_progress(users, connection=connection, run=run, policy=policy, console=console)
+    )
+    console.result(render(plan, output_format))
+    if out:
+        plans.write_plan_file(out, plan, manifest_files=manifest_set.files, policy=policy)
+        console.info(f"Plan saved to {out}.")
+    if plan.summary.errors:
+        raise click.exceptions.Exit(1)
+    if detailed_exitcode and plan.changed:
+        raise click.exceptions.Exit(EXIT_CHANGES)

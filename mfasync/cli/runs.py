@@ -1,0 +1,201 @@
+"""Shared plumbing of the commands that talk to the Management API (plan, apply; drift later).
+
+Builds the run settings and the connection, the client with its rate governor, loads and filters
+the manifests, builds the secret resolver from the environment, parses `--reseed`, shows progress
+on stderr (a rich progress bar on a terminal, a plain line every few seconds otherwise) and writes
+reports. What it must not do: plan, apply or render (those belong to executing / rendering).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from rich.console import Console as RichConsole
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from mfasync import api, errors, executing, manifests, models, secretrefs, settings
+from mfasync.cli import output
+
+DEFAULT_PATH = "manifests"
+PLAIN_PROGRESS_EVERY_S = 5.0
+RESEEDABLE_TYPES = ("totp",)
+
+
+def run_settings(*, concurrency: int, max_rps: float) -> settings.RunSettings:
+    return settings.RunSettings(
+        rate=settings.RateSettings(max_rps=max_rps, concurrency=concurrency)
+    )
+
+
+def load_users(
+    paths: Sequence[str], *, only_users: Sequence[str], console: output.Console
+) -> tuple[manifests.ManifestSet, tuple[models.DesiredUser, ...]]:
+    """The manifest set (default `manifests/`), its warnings shown, limited to `--user`s."""
+    manifest_set = manifests.load(list(paths) or [DEFAULT_PATH])
+    for warning in manifest_set.warnings:
+        console.info(str(warning))
+    if not only_users:
+        return manifest_set, manifest_set.users
+    wanted = set(only_users)
+    chosen = tuple(
+        user for user in manifest_set.users if user.key in wanted or user.user_id in wanted
+    )
+    found = {user.key for user in chosen} | {user.user_id for user in chosen}
+    missing = sorted(wanted - found)
+    if missing:
+        raise errors.UsageError(
+            f"--user {missing[0]}: no such user in the manifests"
+            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+        )
+    return manifest_set, chosen
+
+
+def resolver() -> secretrefs.Resolver:
+    """Secret references read the real environment: the CLI is the one place allowed to."""
+    return secretrefs.Resolver(os.environ)
+
+
+def parse_reseed(values: Sequence[str]) -> frozenset[str]:
+    """`--reseed USER:totp` (repeatable) -> the user keys whose totp methods are re-created."""
+    keys: set[str] = set()
+    for value in values:
+        user, sep, kind = value.rpartition(":")
+        if not sep or not user or kind not in RESEEDABLE_TYPES:
+            raise errors.UsageError(
+                f"--reseed {value!r}: expected USER:totp (a TOTP seed cannot be read back, so "
+                "re-seeding is the only way to change one)"
+            )
+        keys.add(user)
+    return frozenset(keys)
+
+
+@contextlib.asynccontextmanager
+async def connect(
+    connection: settings.ConnectionSettings, run: settings.RunSettings
+) -> AsyncIterator[tuple[api.Client, executing.RateGovernor]]:
+    """The run's one client (one session) with the run's one rate governor as its hooks."""
+    governor = executing.RateGovernor(run.rate)
+    async with api.Client(connection, http=run.http, hooks=governor) as client:
+        yield client, governor
+
+
+def write_report(path: str, report: executing.ApplyReport) -> None:
+    """`--report FILE`: the report's JSON, mode 0600 from creation (it names users)."""
+    text = json.dumps(report.to_document(), indent=2, sort_keys=True) + "\n"
+    target = Path(path)
+    with contextlib.suppress(FileNotFoundError):
+        target.unlink()  # O_CREAT would keep an existing file's wider mode
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+class ProgressDisplay:
+    """Users done / total, requests/s, 429s and ETA on stderr, updated as events arrive.
+
+    On a terminal: a rich progress bar. Otherwise (CI logs): one plain line every few seconds.
+    Quiet (-q) shows nothing. Use as an async context manager around a phase.
+    """
+
+    def __init__(
+        self,
+        console: output.Console,
+        *,
+        governor: executing.RateGovernor,
+        label: str,
+        total: int,
+    ) -> None:
+        self._console = console
+        self._governor = governor
+        self._label = label
+        self._total = total
+        self._done = 0
+        self._errors = 0
+        self._rich: Progress | None = None
+        self._task: TaskID | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self._started = time.monotonic()
+
+    def on_event(self, event: executing.UserEvent) -> None:
+        self._done += 1
+        if event.status in ("error", "failed", "stale"):
+            self._errors += 1
+        self._refresh()
+
+    def _refresh(self) -> None:
+        if self._rich is not None and self._task is not None:
+            stats = self._governor.stats()
+            self._rich.update(
+                self._task,
+                completed=self._done,
+                rps=stats.requests_per_s,
+                limited=stats.rate_limited,
+            )
+
+    def _plain_line(self) -> str:
+        stats = self._governor.stats()
+        elapsed = time.monotonic() - self._started
+        eta = ""
+        if 0 < self._done < self._total:
+            eta = f", about {(self._total - self._done) * elapsed / self._done:.0f}s left"
+        return (
+            f"{self._label}: {self._done}/{self._total} users, "
+            f"{stats.requests_per_s:.1f} requests/s, {stats.rate_limited} 429s{eta}"
+        )
+
+    async def _tick(self) -> None:
+        while True:
+            if self._rich is not None:
+                await asyncio.sleep(0.5)
+                self._refresh()
+            else:
+                await asyncio.sleep(PLAIN_PROGRESS_EVERY_S)
+                self._console.info(self._plain_line())
+
+    async def __aenter__(self) -> ProgressDisplay:
+        if self._console.verbosity < 0 or self._total == 0:
+            return self
+        if self._console.stderr_is_terminal:
+            self._rich = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("users  {task.fields[rps]:.1f} req/s  {task.fields[limited]} 429s"),
+                TimeRemainingColumn(),
+                console=RichConsole(file=sys.stderr),
+                transient=True,
+            )
+            self._rich.start()
+            self._task = self._rich.add_task(self._label, total=self._total, rps=0.0, limited=0)
+        self._ticker = asyncio.create_task(self._tick())
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        if self._rich is not None:
+            self._rich.stop()
+        elif self._ticker is not None and exc is None:
+            self._console.info(self._plain_line())

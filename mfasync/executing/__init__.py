@@ -1,0 +1,55 @@
+"""The executor: the pipeline that reads, plans and applies, paced by one rate governor.
+
+One pipeline serves plan, apply, dry run and drift (DESIGN.md section 3): users flow through a
+bounded queue to `concurrency` workers; each is read (every page), planned by the pure planner and,
+for apply, its actions are carried out in order with retries. It depends on the small `Backend` /
+`ReadBackend` protocols, never on `mfasync.api`, the manifests, rendering or the CLI: the CLI plugs
+in the real client and the governor. aiolimiter lives here and nowhere else. Nothing here prints.
+
+Public API:
+    ReadBackend, Backend, DryRunBackend, RecordedRequest   (backends)
+    RateGovernor, GovernorStats                            (governor)
+    Retrier                                                (retrying)
+    plan_users, run_bounded                                (pipeline)
+    apply_plan, apply_saved_plan, enforce_guards           (applying)
+    ApplyReport, UserOutcome, ActionOutcome, UserStatus, ActionStatus   (reports)
+    UserEvent, Phase                                       (events)
+"""
+
+from __future__ import annotations
+
+from mfasync.executing.applying import apply_plan, apply_saved_plan, enforce_guards
+from mfasync.executing.backends import Backend, DryRunBackend, ReadBackend, RecordedRequest
+from mfasync.executing.events import Phase, UserEvent
+from mfasync.executing.governor import GovernorStats, RateGovernor
+from mfasync.executing.pipeline import plan_users, run_bounded
+from mfasync.executing.reports import (
+    ActionOutcome,
+    ActionStatus,
+    ApplyReport,
+    UserOutcome,
+    UserStatus,
+)
+from mfasync.executing.retrying import Retrier
+
+__all__ = [
+    "ActionOutcome",
+    "ActionStatus",
+    "ApplyReport",
+    "Backend",
+    "DryRunBackend",
+    "GovernorStats",
+    "Phase",
+    "RateGovernor",
+    "ReadBackend",
+    "RecordedRequest",
+    "Retrier",
+    "UserEvent",
+    "UserOutcome",
+    "UserStatus",
+    "apply_plan",
+    "apply_saved_plan",
+    "enforce_guards",
+    "plan_users",
+    "run_bounded",
+]

@@ -1,0 +1,332 @@
+"""The write side: carry out each changed user's actions in order, users concurrently.
+
+Per user, the plan's order is kept (creates, then patches, then deletes; or the one PUT), so a user
+who had a factor is never left without one. The first action that fails for good stops THAT user's
+remaining actions (a delete never runs after its replacing create failed) and is reported with the
+API's message; other users go on. A POST whose outcome is unknown, or that met a 409, is settled by
+re-listing the user and re-planning it: the create is sent again only if the method is still
+missing. Saved plans are re-read and re-planned first; a user whose live state or actions changed
+since is reported stale and left alone. Guards run before anything is written.
+
+This module never prints and never reads files; it returns an `ApplyReport`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from mfasync import errors, models, planning, plans, settings
+from mfasync.executing import backends, events, pipeline, reports, retrying
+from mfasync.executing import governor as governing
+
+#: How many times one create is re-sent after re-listing proved it missing.
+MAX_CREATE_SETTLES = 3
+
+
+class _ActionFailed(Exception):
+    """An action failed for good; `message` is what the report says."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What a user's apply needs besides its plan."""
+
+    backend: backends.Backend
+    retrier: retrying.Retrier
+    desired: Mapping[str, models.DesiredUser]  # by key; secrets resolved on demand
+    policy: models.Policy
+    resolver: pipeline.UserResolver | None
+
+    @property
+    def dry_run(self) -> bool:
+        return isinstance(self.backend, backends.DryRunBackend)
+
+
+def _outcome(
+    action: plans.Action, status: reports.ActionStatus, note: str | None = None
+) -> reports.ActionOutcome:
+    return reports.ActionOutcome(
+        op=action.op,
+        type=action.type,
+        name=action.name,
+        display=action.display,
+        method_id=action.method_id,
+        status=status,
+        note=note,
+    )
+
+
+def _body(action: plans.Action, context: _Context) -> object:
+    # The dry run gets the redacted body: a secret never even reaches the recording backend.
+    return action.redacted_body() if context.dry_run else action.request_body()
+
+
+def _desired_key(method: models.DesiredMethod) -> dict[str, object]:
+    return method.model_dump(mode="python")
+
+
+async def _create_still_needed(
+    action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: _Context
+) -> bool:
+    """Re-list the user and re-plan it: is a method matching `action.method` still missing?
+
+    Live methods this plan deletes are left out (they are the ones being replaced, e.g. the old
+    totp of a re-seed), and the check plans without re-seed and without PUT, so that the question
+    is only "does a live method match the desired one?".
+    """
+    desired = context.desired.get(user_plan.key)
+    if desired is None or context.resolver is None or action.method is None:
+        raise _ActionFailed("the create's outcome is unknown and the user cannot be re-planned")
+    live = await context.retrier.call(lambda: context.backend.list_methods(user_id))
+    doomed = {a.method_id for a in user_plan.actions if a.op is plans.Op.DELETE}
+    kept = [method for method in live if method.id not in doomed]
+    check_policy = models.Policy(reseed_totp=frozenset(), allow_replace=False)
+    replan = planning.plan_user(
+        context.resolver.resolve_user(desired), kept, check_policy, user_id=user_id
+    )
+    if replan.error is not None:
+        raise _ActionFailed(f"cannot re-plan after an uncertain create: {replan.error}")
+    wanted = _desired_key(action.method)
+    return any(
+        a.op is plans.Op.CREATE and a.method is not None and _desired_key(a.method) == wanted
+        for a in replan.actions
+    )
+
+
+async def _create(
+    action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: _Context
+) -> str | None:
+    """POST the method; settle an ambiguous outcome or a 409 by re-listing. Returns a note."""
+    body = _body(action, context)
+    assert isinstance(body, dict)
+    uncertain: errors.ApiError | None = None
+    for _ in range(MAX_CREATE_SETTLES):
+        try:
+            await context.retrier.call(lambda: context.backend.create_method(user_id, body))
+            return None
+        except errors.AmbiguousWriteError as exc:
+            if not await _create_still_needed(action, user_plan, user_id, context):
+                return "committed despite an error; confirmed by re-listing"
+            uncertain = exc
+        except errors.ConflictError as exc:
+            if not await _create_still_needed(action, user_plan, user_id, context):
+                return "already present"
+            raise _ActionFailed(str(exc)) from exc
+    raise _ActionFailed(f"gave up after {MAX_CREATE_SETTLES} uncertain creates: {uncertain}")
+
+
+async def _run_action(
+    action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: _Context
+) -> str | None:
+    backend, retrier = context.backend, context.retrier
+    if action.op is plans.Op.CREATE:
+        return await _create(action, user_plan, user_id, context)
+    if action.op is plans.Op.REPLACE:
+        bodies = _body(action, context)
+        assert isinstance(bodies, list)
+        await retrier.call(lambda: backend.replace_methods(user_id, bodies))
+        return None
+    method_id = action.method_id
+    if method_id is None:
+        raise _ActionFailed(f"a {action.op.value} action without a method id")
+    if action.op is plans.Op.PATCH:
+        body = _body(action, context)
+        assert isinstance(body, dict)
+        await retrier.call(lambda: backend.update_method(user_id, method_id, body))
+        return None
+    deleted = await retrier.delete(lambda: backend.delete_method(user_id, method_id))
+    return None if deleted else "already gone (an earlier attempt had committed)"
+
+
+async def apply_user(user_plan: plans.UserPlan, context: _Context) -> reports.UserOutcome:
+    """Run one user's actions in order; the first final failure skips the rest."""
+    if user_plan.error is not None:
+        return reports.UserOutcome(
+            user_plan.key, user_plan.user_id, reports.UserStatus.FAILED, user_plan.error
+        )
+    user_id = user_plan.user_id
+    if user_id is None:
+        return reports.UserOutcome(
+            user_plan.key, None, reports.UserStatus.FAILED, "the plan has no user id"
+        )
+    done: list[reports.ActionOutcome] = []
+    for index, action in enumerate(user_plan.actions):
+        try:
+            note = await _run_action(action, user_plan, user_id, context)
+        except (errors.MfasyncError, _ActionFailed) as exc:
+            message = exc.message if isinstance(exc, _ActionFailed) else str(exc)
+            done.append(_outcome(action, reports.ActionStatus.FAILED, message))
+            done.extend(
+                _outcome(rest, reports.ActionStatus.SKIPPED)
+                for rest in user_plan.actions[index + 1 :]
+            )
+            return reports.UserOutcome(
+                user_plan.key, user_id, reports.UserStatus.FAILED, message, tuple(done)
+            )
+        done.append(_outcome(action, reports.ActionStatus.APPLIED, note))
+    return reports.UserOutcome(
+        user_plan.key, user_id, reports.UserStatus.APPLIED, None, tuple(done)
+    )
+
+
+def enforce_guards(plan: plans.Plan, safety: settings.SafetySettings, *, force: bool) -> None:
+    """Refuse a plan a guard objects to (`errors.SafetyGuardError`), unless forced."""
+    violations = plans.check_guards(plan, safety)
+    if violations and not force:
+        raise errors.SafetyGuardError(" ".join(violations))
+
+
+async def _apply_changed(
+    user_plans: Sequence[plans.UserPlan],
+    context: _Context,
+    *,
+    concurrency: int,
+    on_event: events.EventSink | None,
+) -> list[reports.UserOutcome]:
+    outcomes: list[reports.UserOutcome] = []
+
+    async def work(user_plan: plans.UserPlan) -> None:
+        outcome = await apply_user(user_plan, context)
+        outcomes.append(outcome)
+        events.emit(
+            on_event,
+            events.UserEvent(events.Phase.APPLY, outcome.key, outcome.status, outcome.message),
+        )
+
+    await pipeline.run_bounded(user_plans, work, concurrency=concurrency)
+    return outcomes
+
+
+def _report(
+    outcomes: Sequence[reports.UserOutcome],
+    *,
+    unchanged: int,
+    context: _Context,
+    governor: governing.RateGovernor | None,
+) -> reports.ApplyReport:
+    return reports.ApplyReport(
+        users=tuple(sorted(outcomes, key=lambda outcome: outcome.key)),
+        unchanged=unchanged,
+        dry_run=context.dry_run,
+        requests=governor.requests if governor is not None else None,
+        rate_limited=governor.rate_limited if governor is not None else None,
+    )
+
+
+async def apply_plan(
+    plan: plans.Plan,
+    *,
+    backend: backends.Backend,
+    settings: settings.RunSettings,
+    users: Sequence[models.DesiredUser] = (),
+    policy: models.Policy | None = None,
+    resolver: pipeline.UserResolver | None = None,
+    force: bool = False,
+    on_event: events.EventSink | None = None,
+    governor: governing.RateGovernor | None = None,
+) -> reports.ApplyReport:
+    """Apply a fresh plan. Users with a planning error are reported failed.
+
+    `users`, `policy` and `resolver` (those the plan was made from) let an uncertain or
+    conflicting create be settled by re-planning the user; without them such a user fails safely.
+    """
+    enforce_guards(plan, settings.safety, force=force)
+    context = _Context(
+        backend=backend,
+        retrier=retrying.Retrier(settings.retry, governor=governor),
+        desired={user.key: user for user in users},
+        policy=policy or models.Policy(),
+        resolver=resolver,
+    )
+    work = [user for user in plan.users if user.changed or user.error is not None]
+    outcomes = await _apply_changed(
+        work, context, concurrency=settings.rate.concurrency, on_event=on_event
+    )
+    unchanged = sum(1 for user in plan.users if not user.changed and user.error is None)
+    return _report(outcomes, unchanged=unchanged, context=context, governor=governor)
+
+
+async def apply_saved_plan(
+    saved: plans.SavedPlan,
+    users: Sequence[models.DesiredUser],
+    *,
+    backend: backends.Backend,
+    policy: models.Policy,
+    settings: settings.RunSettings,
+    resolver: pipeline.UserResolver,
+    force: bool = False,
+    on_event: events.EventSink | None = None,
+    governor: governing.RateGovernor | None = None,
+) -> reports.ApplyReport:
+    """Apply a saved plan: re-read and re-plan each user that had actions; apply the unchanged.
+
+    A user whose live fingerprint or re-planned action digest differs from the saved one is
+    reported STALE and not touched. The planning policy is the one saved in the plan where it
+    says (`SavedPlan.policy_for`), else `policy`.
+    """
+    effective = saved.policy_for(users, fallback=policy)
+    by_key = {user.key: user for user in users}
+    # saved plans store email keys as fingerprints; look users up by the stored form
+    by_saved_key = {plans.saved_user_key(user.key): user for user in users}
+    retrier = retrying.Retrier(settings.retry, governor=governor)
+    context = _Context(
+        backend=backend, retrier=retrier, desired=by_key, policy=effective, resolver=resolver
+    )
+    outcomes: list[reports.UserOutcome] = []
+    fresh: list[plans.UserPlan] = []
+
+    async def check(key: str) -> None:
+        saved_user = saved.users[key]
+        desired = by_saved_key.get(saved_user.key)
+        if desired is None:
+            outcome = reports.UserOutcome(
+                saved_user.key,
+                saved_user.user_id,
+                reports.UserStatus.SKIPPED,
+                "no longer declared in the manifests",
+            )
+        elif saved_user.error is not None:
+            outcome = reports.UserOutcome(
+                desired.key, saved_user.user_id, reports.UserStatus.FAILED, saved_user.error
+            )
+        else:
+            user_plan, _ = await pipeline.read_and_plan(
+                desired, backend=backend, retrier=retrier, policy=effective, resolver=resolver
+            )
+            stale = _stale_reason(saved_user, user_plan)
+            if stale is None:
+                fresh.append(user_plan)
+                return
+            status = reports.UserStatus.FAILED if user_plan.error else reports.UserStatus.STALE
+            outcome = reports.UserOutcome(user_plan.key, user_plan.user_id, status, stale)
+        outcomes.append(outcome)
+        events.emit(
+            on_event,
+            events.UserEvent(events.Phase.APPLY, outcome.key, outcome.status, outcome.message),
+        )
+
+    pending = [key for key, user in saved.users.items() if user.actions or user.error]
+    unchanged = len(saved.users) - len(pending)
+    await pipeline.run_bounded(pending, check, concurrency=settings.rate.concurrency)
+    fresh_plan = plans.Plan(users=tuple(fresh))
+    enforce_guards(fresh_plan, settings.safety, force=force)
+    outcomes += await _apply_changed(
+        fresh_plan.users, context, concurrency=settings.rate.concurrency, on_event=on_event
+    )
+    return _report(outcomes, unchanged=unchanged, context=context, governor=governor)
+
+
+def _stale_reason(saved_user: plans.SavedUser, user_plan: plans.UserPlan) -> str | None:
+    """Why the saved actions no longer fit this user (None: they do). Errors come first."""
+    if user_plan.error is not None:
+        return user_plan.error
+    if user_plan.live_fingerprint != saved_user.live_fingerprint:
+        return "the user's live methods changed since the plan was saved; plan again"
+    if user_plan.action_digest != saved_user.action_digest:
+        return "the manifests or secrets changed the user's actions since the plan was saved"
+    return None

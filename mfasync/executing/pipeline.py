@@ -1,0 +1,127 @@
+"""The read side of every run: users flow through a bounded queue to workers that plan them.
+
+`run_bounded` is the one fan-out of the executor: a producer feeds a queue of size `concurrency`,
+and `concurrency` workers (an asyncio.TaskGroup) drain it, so memory in flight is bounded by the
+concurrency, not by the number of users. `plan_users` uses it to read and plan every user: resolve
+an `email:` user to exactly one user id, list the live methods (every page), resolve secrets, and
+call the pure planner. A failure of one user (404, a malformed answer, an unresolvable reference)
+becomes that user's error plan; the others go on. Nothing here writes or prints.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Protocol, TypeVar
+
+from mfasync import errors, masking, models, planning, plans, settings
+from mfasync.executing import backends, events, retrying
+from mfasync.executing import governor as governing
+
+T = TypeVar("T")
+
+
+class UserResolver(Protocol):
+    """Fills in a user's secrets (`secretrefs.Resolver` is one)."""
+
+    def resolve_user(self, user: models.DesiredUser) -> models.DesiredUser: ...
+
+
+async def run_bounded(
+    items: Iterable[T], work: Callable[[T], Awaitable[None]], *, concurrency: int
+) -> None:
+    """Run `work` on every item with at most `concurrency` in flight, items read lazily."""
+    workers = max(1, concurrency)
+    queue: asyncio.Queue[tuple[bool, T | None]] = asyncio.Queue(maxsize=workers)
+
+    async def produce() -> None:
+        for item in items:
+            await queue.put((True, item))
+        for _ in range(workers):
+            await queue.put((False, None))  # one stop mark per worker
+
+    async def consume() -> None:
+        while True:
+            more, item = await queue.get()
+            if not more:
+                return
+            await work(item)  # type: ignore[arg-type]  # `more` means item is a T
+
+    async with asyncio.TaskGroup() as group:
+        group.create_task(produce())
+        for _ in range(workers):
+            group.create_task(consume())
+
+
+async def resolve_user_id(
+    user: models.DesiredUser, *, backend: backends.ReadBackend, retrier: retrying.Retrier
+) -> str:
+    """The user's id: as declared, or the one user the email belongs to."""
+    if user.user_id is not None:
+        return user.user_id
+    email = user.email or ""
+    found = await retrier.call(lambda: backend.find_users_by_email(email))
+    shown = masking.redact_email(email)
+    if not found:
+        raise errors.NotFoundError(f"no user has the email address {shown}")
+    if len(found) > 1:
+        raise errors.BadRequestError(
+            f"{len(found)} users have the email address {shown}; declare this one by user_id"
+        )
+    return found[0]
+
+
+async def read_and_plan(
+    user: models.DesiredUser,
+    *,
+    backend: backends.ReadBackend,
+    retrier: retrying.Retrier,
+    policy: models.Policy,
+    resolver: UserResolver,
+) -> tuple[plans.UserPlan, tuple[models.LiveMethod, ...] | None]:
+    """Plan one user; an error of this user becomes its error plan (live is then None)."""
+    user_id: str | None = user.user_id
+    try:
+        user_id = await resolve_user_id(user, backend=backend, retrier=retrier)
+        resolved_id = user_id
+        live = await retrier.call(lambda: backend.list_methods(resolved_id))
+        resolved = resolver.resolve_user(user)
+        return planning.plan_user(resolved, live, policy, user_id=user_id), live
+    except errors.MfasyncError as exc:
+        return plans.error_plan(user.key, str(exc), user_id=user_id), None
+
+
+def plan_status(user_plan: plans.UserPlan) -> str:
+    if user_plan.error is not None:
+        return "error"
+    return "changed" if user_plan.changed else "unchanged"
+
+
+async def plan_users(
+    users: Sequence[models.DesiredUser],
+    *,
+    backend: backends.ReadBackend,
+    policy: models.Policy,
+    settings: settings.RunSettings,
+    resolver: UserResolver,
+    on_event: events.EventSink | None = None,
+    governor: governing.RateGovernor | None = None,
+) -> plans.Plan:
+    """Read and plan every user, `settings.rate.concurrency` at a time. Never writes."""
+    retrier = retrying.Retrier(settings.retry, governor=governor)
+    results: list[plans.UserPlan] = []
+
+    async def work(user: models.DesiredUser) -> None:
+        user_plan, _ = await read_and_plan(
+            user, backend=backend, retrier=retrier, policy=policy, resolver=resolver
+        )
+        results.append(user_plan)
+        events.emit(
+            on_event,
+            events.UserEvent(
+                events.Phase.PLAN, user_plan.key, plan_status(user_plan), user_plan.error
+            ),
+        )
+
+    await run_bounded(users, work, concurrency=settings.rate.concurrency)
+    return plans.Plan(users=tuple(sorted(results, key=lambda p: p.key)))
