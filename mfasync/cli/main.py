@@ -29,11 +29,27 @@ def _register() -> None:
     # point and each command module stays independent of the others.
     # One line per command module; keep both lists sorted.
     from mfasync.cli import (
+        apply_cmd,
+        demo_cmd,
+        drift_cmd,
         emulator_cmd,
+        export_cmd,
+        import_cmd,
+        plan_cmd,
+        schema_cmd,
+        validate_cmd,
     )
 
     for module in (
+        apply_cmd,
+        demo_cmd,
+        drift_cmd,
         emulator_cmd,
+        export_cmd,
+        import_cmd,
+        plan_cmd,
+        schema_cmd,
+        validate_cmd,
     ):
         cli.add_command(module.command)
 
@@ -45,7 +61,8 @@ def main() -> None:
     """Console-script entry point: run the group behind the error boundary."""
     verbose = any(arg in ("-v", "-vv", "-vvv", "--verbose") for arg in sys.argv[1:])
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode, click returns (not raises) the code of a command's ctx.exit(n).
+        code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
@@ -68,4 +85,4 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,151 @@
+"""`mfasync drift [PATH...]`: compare the tenant with the manifests, read-only by construction.
+
+The same pipeline as `plan` reads and plans every listed user, but it is handed a
+`readonly.ReadOnlyBackend` (no write method exists on it), so nothing can be written. The plan is
+turned into a `drift.Report`: missing, unexpected, changed, and unmanaged (information only).
+Exit 0 in sync, 2 drift, 1 when any user could not be compared. `--junit FILE` also writes one
+JUnit test case per user, for CI dashboards. What it must not do: write to the tenant, print or
+write a secret or a full phone number.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from mfasync import drift, errors, executing, models, plans, settings
+from mfasync.cli import options, output, readonly, runs
+
+# Drift plans without full replaces, so that every difference lands in its exact category (a PUT
+# would fold matched and unmatched methods into one action).
+DRIFT_POLICY = models.Policy(allow_replace=False)
+
+
+def as_compared(users: Sequence[models.DesiredUser]) -> tuple[models.DesiredUser, ...]:
+    """The users as drift plans them: every one under `prune: managed`.
+
+    Planning a `prune: none` user as if it were managed turns its unmatched live methods into
+    deletes, which is how drift finds them; `drift.from_plan` then reports them as kept.
+    """
+    return tuple(
+        user
+        if user.prune is models.Prune.MANAGED
+        else user.model_copy(update={"prune": models.Prune.MANAGED})
+        for user in users
+    )
+
+
+async def compare(
+    users: Sequence[models.DesiredUser],
+    *,
+    backend: executing.ReadBackend,
+    run: settings.RunSettings,
+    resolver: executing.pipeline.UserResolver,
+    on_event: executing.events.EventSink | None = None,
+    governor: executing.RateGovernor | None = None,
+) -> drift.Report:
+    """Read and plan `users` against a read-only `backend` and report the drift."""
+    plan: plans.Plan = await executing.plan_users(
+        as_compared(users),
+        backend=backend,
+        policy=DRIFT_POLICY,
+        settings=run,
+        resolver=resolver,
+        on_event=on_event,
+        governor=governor,
+    )
+    kept = [user.key for user in users if user.prune is models.Prune.NONE]
+    return drift.from_plan(plan, keep_unexpected=kept)
+
+
+async def _compare_with_progress(
+    users: tuple[models.DesiredUser, ...],
+    *,
+    connection: settings.ConnectionSettings,
+    run: settings.RunSettings,
+    console: output.Console,
+) -> drift.Report:
+    async with runs.connect(connection, run) as (client, governor):
+        display = runs.ProgressDisplay(
+            console, governor=governor, label="Checking drift", total=len(users)
+        )
+        async with display:
+            return await compare(
+                users,
+                backend=readonly.ReadOnlyBackend(client),
+                run=run,
+                resolver=runs.resolver(),
+                on_event=display.on_event,
+                governor=governor,
+            )
+
+
+def render(report: drift.Report, output_format: str) -> str:
+    if output_format == "json":
+        return drift.render_json(report).rstrip("\n")
+    if output_format == "markdown":
+        return drift.render_markdown(report).rstrip("\n")
+    return drift.render_text(report).rstrip("\n")
+
+
+def write_junit(path: str, report: drift.Report) -> None:
+    """Write the JUnit XML atomically (a CI step reading it never sees half a file)."""
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(drift.render_junit(report), encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise errors.UsageError(f"cannot write {path}: {exc.strerror or 'I/O error'}") from exc
+
+
+@click.command("drift")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False),
+    help="Also write a JUnit XML report: one test case per user (drift fails, errors error).",
+)
+@options.pace_options
+@options.connection_options
+@click.pass_context
+def command(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    output_format: str,
+    junit: str | None,
+    concurrency: int,
+    max_rps: float,
+    only_users: tuple[str, ...],
+    domain: str | None,
+    client_id: str | None,
+    client_secret: str | None,
+    access_token: str | None,
+) -> None:
+    """Show how the tenant differs from the manifests, without writing (exit 2 on drift)."""
+    console: output.Console = ctx.obj if isinstance(ctx.obj, output.Console) else output.Console()
+    connection = options.build_connection(
+        domain=domain, client_id=client_id, client_secret=client_secret, access_token=access_token
+    )
+    _, users = runs.load_users(paths, only_users=only_users, console=console)
+    run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
+    report = asyncio.run(
+        _compare_with_progress(users, connection=connection, run=run, console=console)
+    )
+    console.result(render(report, output_format))
+    if junit:
+        write_junit(junit, report)
+        console.info(f"JUnit report written to {junit}.")
+    ctx.exit(report.exit_code)
