@@ -47,10 +47,15 @@ async def run_bounded(
                 return
             await work(item)  # type: ignore[arg-type]  # `more` means item is a T
 
-    async with asyncio.TaskGroup() as group:
-        group.create_task(produce())
-        for _ in range(workers):
-            group.create_task(consume())
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(produce())
+            for _ in range(workers):
+                group.create_task(consume())
+    except BaseExceptionGroup as failure:
+        # Only a run-wide failure escapes `work` (per-user errors become error plans); callers
+        # expect it as itself, not wrapped in a group.
+        raise failure.exceptions[0] from None
 
 
 async def resolve_user_id(
@@ -87,6 +92,10 @@ async def read_and_plan(
         live = await retrier.call(lambda: backend.list_methods(resolved_id))
         resolved = resolver.resolve_user(user)
         return planning.plan_user(resolved, live, policy, user_id=user_id), live
+    except errors.AuthenticationError:
+        # Credentials that fail fail for every user: stop the run with one clear error rather
+        # than report the same refusal once per user.
+        raise
     except errors.MfasyncError as exc:
         return plans.error_plan(user.key, str(exc), user_id=user_id), None
 
