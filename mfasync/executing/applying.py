@@ -58,6 +58,7 @@ def _outcome(
         method_id=action.method_id,
         status=status,
         note=note,
+        creates=len(action.methods) if action.op is plans.Op.REPLACE else 0,
     )
 
 

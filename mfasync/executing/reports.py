@@ -38,6 +38,7 @@ class ActionOutcome:
     method_id: str | None
     status: ActionStatus
     note: str | None = None  # e.g. "the create had been committed", "already gone"
+    creates: int = 0  # methods this action creates: 1 for a create, the new set for a replace
 
     def to_document(self) -> dict[str, object]:
         return {
@@ -93,6 +94,10 @@ class ApplyReport:
             for action in user.actions:
                 if action.status is ActionStatus.APPLIED:
                     counts[action.op] += 1
+                    if action.op is plans.Op.REPLACE:
+                        # As in the plan's summary: a replace counts once, and the methods it
+                        # writes count as created, so plan and apply tell the same numbers.
+                        counts[plans.Op.CREATE] += action.creates
         return {op: counts[op] for op, _ in _SUMMARY_WORDS}
 
     def count(self, status: UserStatus) -> int:

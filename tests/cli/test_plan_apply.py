@@ -137,7 +137,7 @@ def test_dry_run_prints_redacted_requests_and_writes_nothing(
     assert "PUT /api/v2/users/auth0%7Calice/authentication-methods" in result.stdout
     assert "PATCH /api/v2/users/auth0%7Cbob/authentication-methods/" in result.stdout
     assert result.stdout.rstrip().endswith(
-        "Would apply: 0 created, 1 updated, 0 deleted, 1 replaced. 0 users failed, 0 stale."
+        "Would apply: 2 created, 1 updated, 0 deleted, 1 replaced. 0 users failed, 0 stale."
     )
     assert SEED_A not in result.output
     assert "+14155550123" not in result.output
@@ -151,7 +151,7 @@ def test_apply_yes_applies_reports_and_then_plans_nothing(
     result = invoke(emu, "apply", str(manifest), "--yes", "--report", str(report_path))
     assert result.exit_code == 0, result.output
     assert (
-        "Applied: 0 created, 1 updated, 0 deleted, 1 replaced. 0 users failed, 0 stale."
+        "Applied: 2 created, 1 updated, 0 deleted, 1 replaced. 0 users failed, 0 stale."
         in result.stdout
     )
     assert stat.S_IMODE(os.stat(report_path).st_mode) == 0o600
