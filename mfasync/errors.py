@@ -6,7 +6,7 @@ Messages never carry a token, a client secret, a TOTP seed or a full phone numbe
 
     MfasyncError
     ├── UsageError                 bad flags, environment or connection settings
-    ├── ManifestError              one or more manifest problems (.problems, each with file:line:column)
+    ├── ManifestError              manifest problems (.problems, each at file:line:column)
     ├── SecretRefError             a ${env:...} / ${file:...} reference cannot be resolved
     ├── PlanFileError              a saved plan cannot be read or does not fit
     ├── SafetyGuardError           a guard refused the plan (names the guard and --force)
