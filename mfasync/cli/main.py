@@ -24,6 +24,38 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     ctx.obj = output.Console(verbosity=-1 if quiet else verbose)
 
 
+def _set_verbosity(ctx: click.Context, param: click.Parameter, value: int | bool) -> None:
+    """-v / -q given after the command name (`mfasync plan -v`) count like before it."""
+    console = ctx.find_object(output.Console)
+    if console is None or not value:
+        return
+    if param.name == "quiet":
+        console.verbosity = -1
+    else:
+        console.verbosity = max(console.verbosity, 0) + int(value)
+
+
+def _verbosity_options() -> list[click.Parameter]:
+    return [
+        click.Option(
+            ["-v", "--verbose"],
+            count=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_set_verbosity,
+            help="More detail; -v also shows tracebacks.",
+        ),
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_set_verbosity,
+            help="Only errors and the result.",
+        ),
+    ]
+
+
 def _register() -> None:
     # Commands are imported here, not at module top, so that `main` stays the one composition
     # point and each command module stays independent of the others.
@@ -51,6 +83,9 @@ def _register() -> None:
         schema_cmd,
         validate_cmd,
     ):
+        known = {name for param in module.command.params for name in param.opts}
+        if not known & {"-v", "-q"}:
+            module.command.params.extend(_verbosity_options())
         cli.add_command(module.command)
 
 
