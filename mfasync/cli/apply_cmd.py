@@ -169,13 +169,14 @@ def command(
             "apply asks for confirmation, but stdin is not a terminal: pass --yes (or --dry-run)"
         )
     policy = models.Policy(reseed_totp=runs.parse_reseed(reseed))
-    connection = options.build_connection(
-        domain=domain, client_id=client_id, client_secret=client_secret, access_token=access_token
-    )
     saved = plans.read_plan_file(plan_file) if plan_file else None
     if saved is not None and not paths:
         paths = saved.manifest_files
+    # Manifests first: their problems need no credentials to be shown.
     _, users = runs.load_users(paths, only_users=only_users, console=console)
+    connection = options.build_connection(
+        domain=domain, client_id=client_id, client_secret=client_secret, access_token=access_token
+    )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     report = asyncio.run(
         _apply(

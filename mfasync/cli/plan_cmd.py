@@ -93,10 +93,11 @@ def command(
 ) -> None:
     """Read the live methods of every listed user and show what apply would change."""
     policy = models.Policy(reseed_totp=runs.parse_reseed(reseed))
+    # Manifests first: their problems need no credentials to be shown.
+    manifest_set, users = runs.load_users(paths, only_users=only_users, console=console)
     connection = options.build_connection(
         domain=domain, client_id=client_id, client_secret=client_secret, access_token=access_token
     )
-    manifest_set, users = runs.load_users(paths, only_users=only_users, console=console)
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     plan = asyncio.run(
         plan_with_progress(users, connection=connection, run=run, policy=policy, console=console)
