@@ -91,6 +91,12 @@ class Client:
             ),
             headers={"User-Agent": "mfasync", "Accept": "application/json"},
         )
+        # aiohttp silently re-sends an idempotent request (GET, PUT, DELETE) once when the
+        # server drops the connection. That hides a possibly committed write from the retry
+        # policy (a re-sent DELETE then meets a 404 that looks final) and sends a request the
+        # rate governor never saw. Every re-send must be the executor's decision: switch it off
+        # (no public switch exists; aiohttp's own test client sets the same attribute).
+        self._session._retry_connection = False
         self._tokens = tokens.TokenSource(
             self._connection,
             session=self._session,

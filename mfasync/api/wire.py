@@ -74,6 +74,9 @@ def decode_json(body: bytes) -> object:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise NotJson("not a JSON document") from exc
+    except RecursionError:
+        # Deeply nested arrays (`[[[[...`) exhaust the decoder's stack; no API answer nests so.
+        raise NotJson("a JSON document nested too deeply") from None
 
 
 def body_excerpt(body: bytes) -> str:

@@ -53,6 +53,17 @@ class Retrier:
         ceiling = min(self._retry.backoff_max_s, self._retry.backoff_base_s * 2 ** (attempt - 1))
         return self._rng.uniform(0.0, ceiling)
 
+    @property
+    def max_attempts(self) -> int:
+        """Attempts per request (the first one included), from the retry settings."""
+        return self._retry.max_attempts
+
+    async def pause(self, attempt: int) -> None:
+        """Sleep the backoff after failed `attempt`, for a caller that decides its own re-send."""
+        delay_s = self.backoff_s(attempt)
+        if delay_s > 0:
+            await self._sleep(delay_s)
+
     def rate_limit_wait_s(self, exc: errors.RateLimitedError, *, attempt: int) -> float:
         """How long to wait after a 429 before sending the request again."""
         cap = self._retry.rate_limit_max_wait_s
