@@ -689,6 +689,9 @@ def read_plan_file(path: str | os.PathLike[str]) -> SavedPlan:
             f"plan file {where} is not valid JSON (line {exc.lineno}, column {exc.colno}): "
             f"{exc.msg}"
         ) from exc
+    except RecursionError:
+        # `[[[[...` nested deeper than the decoder's stack: no plan file nests so.
+        raise errors.PlanFileError(f"plan file {where} is nested too deeply") from None
     if not isinstance(raw, dict) or raw.get("kind") != SAVED_PLAN_KIND:
         raise errors.PlanFileError(
             f"{where} is not a saved mfasync plan (write one with `mfasync plan --out FILE`)"

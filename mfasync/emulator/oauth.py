@@ -28,7 +28,7 @@ async def _fields(request: web.Request) -> Mapping[str, Any]:
     if request.content_type == "application/json":
         try:
             body = json.loads(await request.text())
-        except ValueError:
+        except (ValueError, RecursionError):
             return {}
         return body if isinstance(body, dict) else {}
     return await request.post()

@@ -56,7 +56,7 @@ async def _json_body(request: web.Request) -> Any:
     text = await request.text()
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise problems.bad_request("Invalid request payload JSON format") from None
 
 

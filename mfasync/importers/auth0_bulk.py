@@ -33,6 +33,10 @@ def parse(text: str, *, strategy: str = DEFAULT_STRATEGY) -> records.Parsed:
         where = records.Where(line=exc.lineno)
         reason = f"not valid JSON ({exc.msg} at column {exc.colno})"
         return records.Parsed(rejections=(records.Rejection(where, None, reason),))
+    except RecursionError:
+        # `[[[[...` nested deeper than the decoder's stack: no bulk export nests so.
+        reason = "not valid JSON (nested too deeply)"
+        return records.Parsed(rejections=(records.Rejection(records.Where(line=1), None, reason),))
     if not isinstance(document, list):
         reason = "expected a JSON array of users, as Auth0's bulk user import takes"
         return records.Parsed(rejections=(records.Rejection(records.Where(line=1), None, reason),))

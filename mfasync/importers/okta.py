@@ -39,6 +39,10 @@ def parse(text: str) -> records.Parsed:
             reason = f"not valid JSON ({exc.msg} at column {exc.colno})"
             rejections.append(records.Rejection(where, None, reason))
             continue
+        except RecursionError:
+            # `[[[[...` nested deeper than the decoder's stack: no Okta export nests so.
+            rejections.append(records.Rejection(where, None, "not valid JSON (nested too deeply)"))
+            continue
         if not isinstance(item, dict):
             rejections.append(records.Rejection(where, None, "a line must hold one JSON object"))
             continue

@@ -108,3 +108,9 @@ def test_bulk_connection_strategy_with_a_bar_is_refused(run_import: Runner) -> N
     run = run_import("auth0-bulk", "[]", "--connection-strategy", "auth0|")
     assert run.exit_code == 2
     assert "a strategy name such as auth0, without '|'" in run.stderr
+
+
+def test_a_document_nested_too_deeply_is_rejected_not_a_crash(run_import: Runner) -> None:
+    run = run_import("auth0-bulk", "[" * 100_000 + "]" * 100_000)
+    assert run.exit_code == 1
+    assert [r["reason"] for r in run.report["rejected"]] == ["not valid JSON (nested too deeply)"]

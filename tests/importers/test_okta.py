@@ -123,3 +123,15 @@ def test_okta_login_that_is_an_address_keys_a_user_without_email(run_import: Run
     assert [u.key for u in manifests.load([run.out_dir / "users-0001.yaml"]).users] == [
         "email:s@x.org"
     ]
+
+
+def test_a_line_nested_too_deeply_is_rejected_with_its_line_and_the_others_imported(
+    run_import: Runner,
+) -> None:
+    good = _line("liam@example.com", _factor("sms", phoneNumber="+12025550111"))
+    run = run_import("okta", good + "\n" + "[" * 100_000 + "]" * 100_000)
+    assert run.exit_code == 1
+    assert [(r["line"], r["reason"]) for r in run.report["rejected"]] == [
+        (2, "not valid JSON (nested too deeply)")
+    ]
+    assert run.report["summary"]["users"] == 1

@@ -112,3 +112,10 @@ def test_plan_file_with_a_user_twice_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(document))
     with pytest.raises(errors.PlanFileError, match="lists a user twice"):
         plans.read_plan_file(path)
+
+
+def test_a_plan_file_nested_too_deeply_is_a_plan_file_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(errors.PlanFileError, match="nested too deeply"):
+        plans.read_plan_file(path)
