@@ -79,19 +79,15 @@ async def _apply(
                     governor=governor,
                 )
         else:
-            display = runs.ProgressDisplay(
-                console, governor=governor, label="Planning", total=len(users)
+            plan = await runs.plan_with_progress(
+                users,
+                backend=client,
+                governor=governor,
+                run=run,
+                policy=policy,
+                resolver=resolver,
+                console=console,
             )
-            async with display:
-                plan = await executing.plan_users(
-                    users,
-                    backend=client,
-                    policy=policy,
-                    settings=run,
-                    resolver=resolver,
-                    on_event=display.on_event,
-                    governor=governor,
-                )
             console.result(plan_cmd.render(plan, "text"))
             if not plan.changed and not plan.summary.errors:
                 console.result("No changes. Nothing to do.")

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from mfasync import executing, models, plans, rendering, settings
+from mfasync import models, plans, rendering, settings
 from mfasync.cli import options, output, runs
 
 EXIT_CHANGES = 2
@@ -27,7 +27,7 @@ def reseed_option(func: options.F) -> options.F:
     )(func)
 
 
-async def plan_with_progress(
+async def plan_tenant(
     users: tuple[models.DesiredUser, ...],
     *,
     connection: settings.ConnectionSettings,
@@ -36,19 +36,15 @@ async def plan_with_progress(
     console: output.Console,
 ) -> plans.Plan:
     async with runs.connect(connection, run) as (client, governor):
-        display = runs.ProgressDisplay(
-            console, governor=governor, label="Planning", total=len(users)
+        return await runs.plan_with_progress(
+            users,
+            backend=client,
+            governor=governor,
+            run=run,
+            policy=policy,
+            resolver=runs.resolver(),
+            console=console,
         )
-        async with display:
-            return await executing.plan_users(
-                users,
-                backend=client,
-                policy=policy,
-                settings=run,
-                resolver=runs.resolver(),
-                on_event=display.on_event,
-                governor=governor,
-            )
 
 
 def render(plan: plans.Plan, output_format: str) -> str:
@@ -100,7 +96,7 @@ def command(
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     plan = asyncio.run(
-        plan_with_progress(users, connection=connection, run=run, policy=policy, console=console)
+        plan_tenant(users, connection=connection, run=run, policy=policy, console=console)
     )
     console.result(render(plan, output_format))
     if out:

@@ -28,7 +28,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from mfasync import api, errors, executing, manifests, models, secretrefs, settings
+from mfasync import api, errors, executing, manifests, models, plans, secretrefs, settings
 from mfasync.cli import output
 
 DEFAULT_PATH = "manifests"
@@ -199,3 +199,28 @@ class ProgressDisplay:
             self._rich.stop()
         elif self._ticker is not None and exc is None:
             self._console.info(self._plain_line())
+
+
+async def plan_with_progress(
+    users: Sequence[models.DesiredUser],
+    *,
+    backend: executing.ReadBackend,
+    governor: executing.RateGovernor,
+    run: settings.RunSettings,
+    policy: models.Policy,
+    resolver: secretrefs.Resolver,
+    console: output.Console,
+    label: str = "Planning",
+) -> plans.Plan:
+    """Read and plan every user through `backend`, with the progress display on stderr."""
+    display = ProgressDisplay(console, governor=governor, label=label, total=len(users))
+    async with display:
+        return await executing.plan_users(
+            users,
+            backend=backend,
+            policy=policy,
+            settings=run,
+            resolver=resolver,
+            on_event=display.on_event,
+            governor=governor,
+        )
