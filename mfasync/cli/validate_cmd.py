@@ -69,7 +69,7 @@ def command(
         if output_format == "json":
             click.echo(json.dumps({"valid": False, "error": str(exc)}, indent=2))
         else:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"Error: {exc}", err=True)  # as the CLI prints every other error
         raise click.exceptions.Exit(1) from None
     problems = list(result.problems)
     if require_secrets:

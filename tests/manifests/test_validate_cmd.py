@@ -100,8 +100,8 @@ def test_shipped_manifest_set_is_valid() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda p: p / "missing", "error: no such file or directory: "),
-        (lambda p: p, "error: no manifests (*.yaml, *.yml) found in "),
+        (lambda p: p / "missing", "Error: no such file or directory: "),
+        (lambda p: p, "Error: no manifests (*.yaml, *.yml) found in "),
     ],
 )
 def test_path_problems_are_one_clear_line(tmp_path: Path, make: object, message: str) -> None:
