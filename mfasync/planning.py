@@ -134,6 +134,8 @@ def _match(
     ]
     for kind, compatible in kinds:
         wanted = [i for i, m in enumerate(desired) if m.type is kind and m.id is None]
+        if not wanted:
+            continue  # nothing of this kind to match (the usual case: one or two kinds per user)
         candidates = [m for m in live if m.type == kind.value and m.id not in taken]
         pairs = _max_matching([desired[i] for i in wanted], candidates, compatible)
         if kind is models.MethodType.TOTP:
@@ -248,6 +250,10 @@ def _patch(
         wanted[preferred_field.value] = method.preferred_authentication_method.value
         # the API's default when a listing leaves it out: not a difference worth a request
         current[preferred_field.value] = live.preferred_authentication_method or _DEFAULT_PREFERRED
+    if current == wanted:
+        # The common case (an in-sync method) needs no diff at all; DeepDiff costs about as much
+        # CPU as the request that read the method, which halved a large plan's reads per second.
+        return None
     diff = DeepDiff(current, wanted, view="tree")
     fields = sorted(
         {
