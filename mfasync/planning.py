@@ -13,6 +13,7 @@ a secret value except to decide whether it is known.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from deepdiff import DeepDiff
 
@@ -35,9 +36,11 @@ def plan_user(
 ) -> plans.UserPlan:
     """Plan one user: creates, then patches, then deletes (make before break), or a single PUT."""
     resolved_id = user_id if user_id is not None else desired.user_id
-    # sorted so that the API's listing order cannot change the plan
-    live_sorted = tuple(sorted(live, key=lambda method: (method.type, method.id)))
-    base = plans.UserPlan(
+    # sorted so that the API's listing order cannot change the plan (one method: nothing to sort)
+    live_sorted = (
+        tuple(live) if len(live) <= 1 else tuple(sorted(live, key=lambda m: (m.type, m.id)))
+    )
+    base = _Base(
         key=desired.key,
         user_id=resolved_id,
         live_fingerprint=plans.live_fingerprint(live_sorted),
@@ -68,12 +71,10 @@ def plan_user(
             if patch is not None:
                 patches.append(patch)
 
-    matched_ids = {method.id for method in matched if method is not None}
-    pruned = [
-        method
-        for method in live_sorted
-        if desired.prune is models.Prune.MANAGED and method.managed and method.id not in matched_ids
-    ]
+    pruned: list[models.LiveMethod] = []
+    if desired.prune is models.Prune.MANAGED:
+        matched_ids = {method.id for method in matched if method is not None}
+        pruned = [m for m in live_sorted if m.managed and m.id not in matched_ids]
     deleted = sorted([*reseeded, *pruned], key=lambda method: (method.type, method.id))
 
     problems = [problem for method in creates if (problem := _create_problem(method))]
@@ -110,10 +111,15 @@ def _match(
     taken: set[str] = set()
     problems: list[str] = []
 
-    by_id = {method.id: method for method in live}
+    # Unpinned desired methods by kind, in declaration order, matched by value below.
+    wanted_by_kind: dict[models.MethodType, list[int]] = {}
+    by_id: dict[str, models.LiveMethod] | None = None
     for index, method in enumerate(desired):
         if method.id is None:
+            wanted_by_kind.setdefault(method.type, []).append(index)
             continue
+        if by_id is None:
+            by_id = {live_method.id: live_method for live_method in live}
         found = by_id.get(method.id)
         if found is None:
             problems.append(
@@ -126,18 +132,15 @@ def _match(
             result[index] = found
             taken.add(found.id)
 
-    kinds: list[tuple[models.MethodType, Compatible]] = [
-        (models.MethodType.WEBAUTHN_ROAMING, _same_key),
-        (models.MethodType.PHONE, _phone_fits),
-        (models.MethodType.EMAIL, _email_fits),
-        (models.MethodType.TOTP, _same_name),
-    ]
-    for kind, compatible in kinds:
-        wanted = [i for i, m in enumerate(desired) if m.type is kind and m.id is None]
+    for kind, compatible in _KINDS:
+        wanted = wanted_by_kind.get(kind)
         if not wanted:
             continue  # nothing of this kind to match (the usual case: one or two kinds per user)
         candidates = [m for m in live if m.type == kind.value and m.id not in taken]
-        pairs = _max_matching([desired[i] for i in wanted], candidates, compatible)
+        if len(wanted) == 1:
+            pairs = _match_one(desired[wanted[0]], candidates, compatible)
+        else:
+            pairs = _max_matching([desired[i] for i in wanted], candidates, compatible)
         if kind is models.MethodType.TOTP:
             pairs = _eliminate(pairs, wanted_count=len(wanted), live_count=len(candidates))
         for position, live_position in pairs.items():
@@ -189,6 +192,26 @@ def _max_matching(
     return {position: live_position for live_position, position in owner.items()}
 
 
+def _match_one(
+    method: models.DesiredMethod,
+    live: Sequence[models.LiveMethod],
+    compatible: Compatible,
+) -> dict[int, int]:
+    """`_max_matching` for one desired method (the usual case), without the graph.
+
+    The same answer: the first compatible candidate with the same name, else the first compatible
+    one, in listing order; an empty result when none is compatible.
+    """
+    first: int | None = None
+    for position, live_method in enumerate(live):
+        if compatible(method, live_method):
+            if _names_equal(method, live_method):
+                return {0: position}
+            if first is None:
+                first = position
+    return {} if first is None else {0: first}
+
+
 def _eliminate(pairs: dict[int, int], *, wanted_count: int, live_count: int) -> dict[int, int]:
     """TOTP by elimination: one unmatched desired and one unmatched live TOTP are the same one."""
     free_desired = [i for i in range(wanted_count) if i not in pairs]
@@ -224,6 +247,15 @@ def _email_fits(method: models.DesiredMethod, live: models.LiveMethod) -> bool:
     if method.email is None:
         return False
     return live.email is None or masking.email_compatible(live.email, method.email)
+
+
+#: The order kinds are matched in, and how a desired method of each kind recognises a live one.
+_KINDS: tuple[tuple[models.MethodType, Compatible], ...] = (
+    (models.MethodType.WEBAUTHN_ROAMING, _same_key),
+    (models.MethodType.PHONE, _phone_fits),
+    (models.MethodType.EMAIL, _email_fits),
+    (models.MethodType.TOTP, _same_name),
+)
 
 
 # -- actions --------------------------------------------------------------------------------------
@@ -411,7 +443,18 @@ def _carried(
     return method.model_copy(update=update) if update else method
 
 
-def _as_error(base: plans.UserPlan, message: str) -> plans.UserPlan:
+class _Base(NamedTuple):
+    """What every plan of a user carries, whatever its actions (a tuple: built once per user)."""
+
+    key: str
+    user_id: str | None
+    live_fingerprint: str
+    live_count: int
+    unmanaged: tuple[models.LiveMethod, ...]
+    declared_empty: bool
+
+
+def _as_error(base: _Base, message: str) -> plans.UserPlan:
     return plans.UserPlan(
         key=base.key,
         user_id=base.user_id,
@@ -425,7 +468,7 @@ def _as_error(base: plans.UserPlan, message: str) -> plans.UserPlan:
 
 
 def _with_actions(
-    base: plans.UserPlan, actions: tuple[plans.Action, ...], *, remaining: int
+    base: _Base, actions: tuple[plans.Action, ...], *, remaining: int
 ) -> plans.UserPlan:
     return plans.UserPlan(
         key=base.key,

@@ -98,9 +98,20 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+#: An id of only unreserved characters and `|` (the usual `provider|id`): `quote` would only
+#: turn each `|` into `%7C`, which `str.replace` does at a fraction of quote's cost.
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_.~|-]*")
+
+
+def _encoded_id(value: str) -> str:
+    if _PLAIN_ID.fullmatch(value):
+        return value.replace("|", "%7C")
+    return quote(value, safe="")
+
+
 def methods_path(user_id: str) -> str:
     """`/users/{id}/authentication-methods`, the id encoded whole (`|` and `/` included)."""
-    return f"/users/{quote(user_id, safe='')}/authentication-methods"
+    return f"/users/{_encoded_id(user_id)}/authentication-methods"
 
 
 def method_path(user_id: str, method_id: str) -> str:

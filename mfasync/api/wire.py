@@ -23,8 +23,16 @@ from mfasync import errors, models
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
+_RATE_LIMIT_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
+_NO_RATE_LIMIT = models.RateLimit()
+
+
 def rate_limit(headers: Mapping[str, str]) -> models.RateLimit:
     """The `x-ratelimit-*` headers of a response; missing or garbage values become None."""
+    if not any(name in headers for name in _RATE_LIMIT_HEADERS):
+        # A tenant (or emulator) without rate-limit headers: one shared empty value (frozen)
+        # rather than a new model per response.
+        return _NO_RATE_LIMIT
     return models.RateLimit(
         limit=_count(headers.get("x-ratelimit-limit")),
         remaining=_count(headers.get("x-ratelimit-remaining")),
@@ -119,6 +127,10 @@ def error_details(body: bytes, *, reason: str) -> ErrorDetails:
 def _snake_keys(item: Mapping[str, object]) -> dict[str, object]:
     """camelCase keys (`keyId`, `phoneNumber`...) to snake_case; a snake_case key present wins."""
     result = dict(item)
+    if all(key.islower() for key in item):
+        # No upper-case letter anywhere (the API's usual snake_case): the regex would change
+        # nothing, and it costs more than validating the method.
+        return result
     for key, value in item.items():
         snake = _CAMEL_BOUNDARY.sub("_", key).lower()
         if snake != key and snake not in item:

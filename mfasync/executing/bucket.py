@@ -152,6 +152,16 @@ class BucketModel:
         return max(0.1, min(rate, self._max_rps))
 
     @property
+    def quiet(self) -> bool:
+        """Nothing to pace by: answers came, none with a rate-limit header, and no 429 yet.
+
+        Then `delay_s` is 0 for every request, so the governor may skip asking. A 429 sets an
+        anchor (zero tokens) and any `x-ratelimit-*` header sets an anchor or the limit, so the
+        first of either ends the quiet state for good.
+        """
+        return self._answered and self._anchor_remaining is None and self._limit is None
+
+    @property
     def measured(self) -> bool:
         return self._measured_per_s is not None
 

@@ -65,6 +65,14 @@ class RateGovernor:
 
     async def before_request(self) -> None:
         limiter, lock = self._bind()
+        if self._model.quiet and not lock.locked() and limiter.has_capacity():
+            # The fast path: the tenant has announced no limit and sent no 429, nobody is
+            # waiting, and the cap has room. The model would say "send now", so the lock and
+            # its decision loop are skipped; the cap is still taken from the same limiter (its
+            # `acquire` cannot wait here: nothing runs between the check and the call).
+            await limiter.acquire()
+            self._sent(self._clock())
+            return
         # One caller decides at a time, so two callers never both take the last token.
         async with lock:
             while (delay_s := self._model.delay_s(self._clock())) > 0:
@@ -77,11 +85,13 @@ class RateGovernor:
                 finally:
                     self._wakeup = None
             await limiter.acquire()
-            now = self._clock()
-            self._model.on_send(now)
-            self.requests += 1
-            self._sent_at.append(now)
-            self._trim(now)
+            self._sent(self._clock())
+
+    def _sent(self, now: float) -> None:
+        self._model.on_send(now)
+        self.requests += 1
+        self._sent_at.append(now)
+        self._trim(now)
 
     def after_response(self, status: int, rate_limit: models.RateLimit) -> None:
         self._model.on_response(self._clock(), status=status, rate_limit=rate_limit)

@@ -22,7 +22,10 @@ T = TypeVar("T")
 
 
 class UserResolver(Protocol):
-    """Fills in a user's secrets (`secretrefs.Resolver` is one)."""
+    """Fills in a user's secrets (`secretrefs.Resolver` is one).
+
+    A user without a `totp_secret` has nothing to fill in: `read_and_plan` does not ask.
+    """
 
     def resolve_user(self, user: models.DesiredUser) -> models.DesiredUser: ...
 
@@ -83,8 +86,10 @@ async def read_and_plan(
         user_id = await resolve_user_id(user, backend=backend, retrier=retrier)
         resolved_id = user_id
         live = await retrier.call(lambda: backend.list_methods(resolved_id))
-        resolved = resolver.resolve_user(user)
-        return planning.plan_user(resolved, live, policy, user_id=user_id), live
+        # Most users carry no secret: asking the resolver would only copy the user.
+        if any(method.totp_secret is not None for method in user.methods):
+            user = resolver.resolve_user(user)
+        return planning.plan_user(user, live, policy, user_id=user_id), live
     except errors.AuthenticationError:
         # Credentials that fail fail for every user: stop the run with one clear error rather
         # than report the same refusal once per user.
@@ -118,12 +123,12 @@ async def plan_users(
             user, backend=backend, retrier=retrier, policy=policy, resolver=resolver
         )
         results.append(user_plan)
-        events.emit(
-            on_event,
-            events.UserEvent(
-                events.Phase.PLAN, user_plan.key, plan_status(user_plan), user_plan.error
-            ),
-        )
+        if on_event is not None:
+            on_event(
+                events.UserEvent(
+                    events.Phase.PLAN, user_plan.key, plan_status(user_plan), user_plan.error
+                )
+            )
 
     await run_bounded(users, work, concurrency=settings.rate.concurrency)
     return plans.Plan(users=tuple(sorted(results, key=lambda p: p.key)))
