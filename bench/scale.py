@@ -10,7 +10,12 @@
     request it saw), so the client's start-up and manifest loading are left out. The baseline runs
     before and after mfasync and the mean counts (the machine is shared and noisy).
     Target: mfasync >= 0.7x the baseline's reads per second.
-(c) Peak RSS of that `mfasync plan` process (os.wait4's ru_maxrss). Target: <= 1 GB.
+(c) Peak RSS of that `mfasync plan` process (os.wait4's ru_maxrss). Target: <= 1 GB. The clients
+    are started by a small launcher process, not by this one: a child's ru_maxrss starts at the
+    high-water mark of the process that started it (vfork and exec carry it over), and this
+    process grows to about 1 GB while it validates and writes 100,000 users. Measured for
+    the one-file manifest, and again for the layout `mfasync import` writes: the same users in
+    files of 1,000 (`users-0001.yaml`...), written by `manifests.dump_users`.
 Then, for context, a cost ladder measured in this process against the same server: the baseline,
 mfasync's API client alone, with the rate governor, and the whole read-and-plan pipeline, so a gap
 in (b) can be attributed. The bearer token is made up here and passed through the environment only.
@@ -36,13 +41,15 @@ import yaml
 from pydantic import SecretStr
 
 from bench import baseline, bench_validate, harness, server, tenant
-from mfasync import api, executing, models, secretrefs, settings
+from mfasync import api, executing, manifests, models, secretrefs, settings
+from mfasync.importers import writing
 
 VALIDATE_TARGET = 3.0
 READS_TARGET = 0.7
 RSS_TARGET_MB = 1024.0
 MAX_RPS = 10_000.0  # the CLI's highest cap: no limit is announced, the client must be the limit
 LADDER_USERS = 10_000
+USERS_PER_FILE = 1_000  # `mfasync import`'s default --users-per-file
 
 
 def validate(users: int, folder: Path) -> list[harness.Row]:
@@ -98,23 +105,52 @@ def _ask(stdin: IO[str], stdout: IO[str], command: str) -> dict[str, Any]:
     return answer
 
 
+# Runs one client per request line ({"argv", "env"}) and answers {"code", "maxrss_kb", "errors"}.
+# Standard library only, so that its own high-water mark (what its children start from) is small.
+_LAUNCHER = """
+import json, os, subprocess, sys
+for line in sys.stdin:
+    job = json.loads(line)
+    child = subprocess.Popen(
+        job["argv"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=job["env"], text=True
+    )
+    errors = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    answer = {"code": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss}
+    print(json.dumps(dict(answer, errors=errors[-300:])), flush=True)
+"""
+
+
+@contextmanager
+def launcher() -> Iterator[tuple[IO[str], IO[str]]]:
+    """The launcher process (see (c) above). Its exec gives it a fresh, small high-water mark."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdin is not None
+    assert process.stdout is not None
+    try:
+        yield process.stdin, process.stdout
+    finally:
+        process.stdin.close()
+        process.wait(timeout=30)
+
+
 def _measured(
-    control: tuple[IO[str], IO[str]], command: list[str], env: dict[str, str]
+    control: tuple[IO[str], IO[str]],
+    command: list[str],
+    env: dict[str, str],
+    *,
+    spawn: tuple[IO[str], IO[str]],
 ) -> tuple[float, int, int, float]:
     """Run a client process; (server-side reads/s, requests seen, exit code, peak RSS in MB)."""
     _ask(*control, "reset")
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True
-    )
-    assert process.stderr is not None
-    errors = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        harness.say(f"  exit {process.returncode}: {errors[-300:]}")
+    done = _ask(*spawn, json.dumps({"argv": command, "env": env}))
+    if done["code"]:
+        harness.say(f"  exit {done['code']}: {done['errors']}")
     stats = _ask(*control, "stats")
     rate = stats["requests"] / stats["span_s"] if stats["span_s"] else 0.0
-    return rate, stats["requests"], process.returncode, usage.ru_maxrss / 1024.0
+    return rate, stats["requests"], done["code"], done["maxrss_kb"] / 1024.0
 
 
 def in_sync_manifest(users: int, path: Path) -> Path:
@@ -131,9 +167,59 @@ def in_sync_manifest(users: int, path: Path) -> Path:
     )
 
 
+def import_layout(users: int, folder: Path) -> Path:
+    """The in-sync users as `mfasync import` writes them: files of USERS_PER_FILE users."""
+    folder.mkdir()
+    names = writing.manifest_names(users, users_per_file=USERS_PER_FILE)
+    for index, name in enumerate(names):
+        first = index * USERS_PER_FILE
+        chunk = [
+            models.DesiredUser(
+                user_id=server.USER_ID_FORMAT.format(index=i),
+                methods=(
+                    models.DesiredMethod(
+                        type=models.MethodType.PHONE,
+                        name=server.PHONE_NAME,
+                        phone_number=server.PHONE_FORMAT.format(index=i),
+                    ),
+                ),
+            )
+            for i in range(first, min(users, first + USERS_PER_FILE))
+        ]
+        (folder / name).write_text(manifests.dump_users(chunk))
+    return folder
+
+
+def plan_memory(
+    users: int, concurrency: int, *, control: tuple[IO[str], IO[str]], env: dict[str, str],
+    manifest: Path, spawn: tuple[IO[str], IO[str]],
+) -> list[harness.Row]:  # fmt: skip
+    """Peak RSS of `mfasync plan` over the import layout (reads/s in the note, no baseline)."""
+    files = len(list(manifest.glob("*.yaml")))
+    case = f"{users:,} users in {files} files (import layout), concurrency {concurrency}"
+    plan_cmd = [
+        sys.executable, "-m", "mfasync", "-q", "plan", str(manifest),
+        "--concurrency", str(concurrency), "--max-rps", f"{MAX_RPS:g}",
+    ]  # fmt: skip
+    harness.say(f"scale: mfasync plan; {case}")
+    rate, seen, code, rss_mb = _measured(control, plan_cmd, env, spawn=spawn)
+    ok = code == 0 and seen == users
+    return [
+        harness.Row(
+            "scale",
+            case,
+            "plan peak RSS",
+            f"{rss_mb:,.0f} MB ({rss_mb * 1024 / users:.1f} KB/user)",
+            f"<= {RSS_TARGET_MB:,.0f} MB",
+            ok and rss_mb <= RSS_TARGET_MB,
+            f"plan exit {code}, {seen:,} requests, {rate:,.0f} reads/s",
+        )
+    ]
+
+
 def plan_vs_baseline(
     users: int, concurrency: int, *, url: str, control: tuple[IO[str], IO[str]],
-    env: dict[str, str], manifest: Path,
+    env: dict[str, str], manifest: Path, spawn: tuple[IO[str], IO[str]],
 ) -> list[harness.Row]:  # fmt: skip
     case = f"{users:,} users, concurrency {concurrency}"
     base_cmd = [sys.executable, "-m", "bench.baseline", url, str(users), str(concurrency)]
@@ -142,11 +228,11 @@ def plan_vs_baseline(
         "--concurrency", str(concurrency), "--max-rps", f"{MAX_RPS:g}",
     ]  # fmt: skip
     harness.say(f"scale: baseline, then mfasync plan, then baseline; {case}")
-    before, _, base_code, _ = _measured(control, base_cmd, env)
+    before, _, base_code, _ = _measured(control, base_cmd, env, spawn=spawn)
     start = time.perf_counter()
-    rate, seen, code, rss_mb = _measured(control, plan_cmd, env)
+    rate, seen, code, rss_mb = _measured(control, plan_cmd, env, spawn=spawn)
     wall = time.perf_counter() - start
-    after, _, base_code2, _ = _measured(control, base_cmd, env)
+    after, _, base_code2, _ = _measured(control, base_cmd, env, spawn=spawn)
     base = (before + after) / 2
     ratio = rate / base if base else 0.0
     ok = code == 0 and seen == users and base_code == base_code2 == 0
@@ -232,11 +318,12 @@ def run(*, quick: bool) -> list[harness.Row]:
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parent.parent))
     env[server.TOKEN_ENV] = token
     rows: list[harness.Row] = []
-    with tempfile.TemporaryDirectory() as name:
+    with tempfile.TemporaryDirectory() as name, launcher() as spawn:
         folder = Path(name)
         harness.say(f"scale: validate {users:,} users")
         rows += validate(users, folder)
         manifest = in_sync_manifest(users, folder / "in-sync.yaml")
+        layout = import_layout(users, folder / "imported")
         client_env = dict(env, AUTH0_ACCESS_TOKEN=token)
         harness.say(f"scale: starting an emulator process with {users:,} users")
         with emulator_process(users, env) as (url, stdin, stdout):
@@ -244,8 +331,12 @@ def run(*, quick: bool) -> list[harness.Row]:
             for concurrency in concurrencies:
                 rows += plan_vs_baseline(
                     users, concurrency, url=url, control=(stdin, stdout), env=client_env,
-                    manifest=manifest,
+                    manifest=manifest, spawn=spawn,
                 )  # fmt: skip
+            rows += plan_memory(
+                users, concurrencies[0], control=(stdin, stdout), env=client_env,
+                manifest=layout, spawn=spawn,
+            )  # fmt: skip
             ladder_users = min(users, LADDER_USERS)
             concurrency = concurrencies[0]
             harness.say(f"scale: cost ladder in-process, {ladder_users:,} users")

@@ -1,9 +1,10 @@
 """Parse one manifest's text into desired users, reporting every problem at its `line:column`.
 
-The YAML is composed into nodes (the C parser when available) and the node tree is walked by hand:
-nodes keep their positions, and one pass over them is fast enough for 100,000-user files. Plain
-scalars are read as the text that was written (`+14155550123`, `yes`), never as what YAML 1.1 would
-make of them.
+The YAML is composed into nodes (the C parser when available) and the nodes are walked by hand:
+nodes keep their positions. The top level is read piece by piece (`streaming`) and each item of
+`users` is composed, checked and dropped in turn, so a 100,000-user file never exists as one node
+tree: memory holds the users built, not the document. Plain scalars are read as the text that was
+written (`+14155550123`, `yes`), never as what YAML 1.1 would make of them.
 
 What it must not do: touch files, the environment or the network (it is pure: text in, users and
 problems out), resolve a secret reference, or put a phone number or a secret into a message.
@@ -13,14 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import SecretStr
 
 from mfasync import errors, models, secretrefs
-from mfasync.manifests import fields
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from mfasync.manifests import fields, streaming
 
 _NULL = "tag:yaml.org,2002:null"
 _INT = "tag:yaml.org,2002:int"
@@ -53,6 +53,9 @@ IGNORABLE = tuple(f.value for f in models.IgnorableField)
 PREFERRED = tuple(p.value for p in models.PreferredMethod)
 Problems = tuple[errors.Problem, ...]
 SECRET_HELP = f"Base32, an otpauth://totp/ URI, or a reference: {secretrefs.REFERENCE_HELP}"
+_Built = TypeVar(
+    "_Built", models.DesiredUser, models.DesiredMethod, models.SourceLocation, models.SecretSource
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,23 @@ def identity_key(*, user_id: str | None, email: str | None) -> str:
 
 
 @dataclass
+class _Defaults:
+    """The file's `defaults`, and what waits for them while users come before `defaults:`.
+
+    Users are read as they come, but `defaults` may follow `users` in the file. Until the defaults
+    are known (`settled`), users are built with the built-in ones, and the users (by index) and
+    `methods: []` warnings that depend on them are kept to be fixed up when they are.
+    """
+
+    prune: models.Prune = models.Prune.MANAGED
+    ignore: frozenset[models.IgnorableField] = frozenset()
+    settled: bool = False
+    # (index in _Walker.users, takes the default prune, takes the default ignore)
+    waiting_users: list[tuple[int, bool, bool]] = field(default_factory=list)
+    waiting_warnings: list[yaml.Node] = field(default_factory=list)
+
+
+@dataclass
 class _Walker:
     source: str
     base_dir: str | None
@@ -123,6 +143,21 @@ class _Walker:
     users: list[models.DesiredUser] = field(default_factory=list)
     identities: list[Identity] = field(default_factory=list)
     _seen: dict[str, models.SourceLocation] = field(default_factory=dict)
+    # Memory of a large file: one fields set per model shape, one copy of each repeated name.
+    _field_sets: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
+    _names: dict[str, str] = field(default_factory=dict)
+
+    def build(self, model: type[_Built], **values: Any) -> _Built:
+        """`model.construct_shared` with one shared fields set per combination of fields given."""
+        names = tuple(values)
+        shared = self._field_sets.get(names)
+        if shared is None:
+            shared = self._field_sets[names] = set(names)
+        return model.construct_shared(shared, **values)
+
+    def shared_name(self, name: str | None) -> str | None:
+        """One str object for every method named the same ("SMS", "Authenticator")."""
+        return name if name is None else self._names.setdefault(name, name)
 
     # -- reporting ------------------------------------------------------------------------------
 
@@ -138,8 +173,8 @@ class _Walker:
 
     def location(self, node: yaml.Node) -> models.SourceLocation:
         mark = node.start_mark
-        return models.SourceLocation.model_construct(
-            file=self.source, line=mark.line + 1, column=mark.column + 1
+        return self.build(
+            models.SourceLocation, file=self.source, line=mark.line + 1, column=mark.column + 1
         )
 
     # -- generic node shapes --------------------------------------------------------------------
@@ -155,25 +190,41 @@ class _Walker:
         """The keys of a mapping node; reports non-string, duplicate and unknown keys."""
         found: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _NULL:
-                self.error(
-                    key_node,
-                    f"keys in {what} must be plain names; allowed: {fields.listing(allowed)}",
-                )
-                continue
-            key = key_node.value
-            if key in found:
-                first = found[key][0].start_mark
-                self.error(
-                    key_node,
-                    f"duplicate key {key!r} in {what} (first at line {first.line + 1})",
-                )
-                continue
-            if key not in allowed:
-                self.unknown_key(key_node, key, what=what, allowed=allowed, elsewhere=elsewhere)
-                continue
-            found[key] = (key_node, value_node)
+            key = self.accepted_key(
+                key_node, found, what=what, allowed=allowed, elsewhere=elsewhere
+            )
+            if key is not None:
+                found[key] = (key_node, value_node)
         return found
+
+    def accepted_key(
+        self,
+        key_node: yaml.Node,
+        found: dict[str, tuple[yaml.Node, yaml.Node]],
+        *,
+        what: str,
+        allowed: tuple[str, ...],
+        elsewhere: dict[str, str] | None = None,
+    ) -> str | None:
+        """The key's name if it is a new allowed key of the mapping; else report it, None."""
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _NULL:
+            self.error(
+                key_node,
+                f"keys in {what} must be plain names; allowed: {fields.listing(allowed)}",
+            )
+            return None
+        key = str(key_node.value)
+        if key in found:
+            first = found[key][0].start_mark
+            self.error(
+                key_node,
+                f"duplicate key {key!r} in {what} (first at line {first.line + 1})",
+            )
+            return None
+        if key not in allowed:
+            self.unknown_key(key_node, key, what=what, allowed=allowed, elsewhere=elsewhere)
+            return None
+        return key
 
     def unknown_key(
         self,
@@ -221,12 +272,16 @@ class _Walker:
     # -- the document ---------------------------------------------------------------------------
 
     def run(self, text: str) -> None:
+        reader = None
         try:
-            root = yaml.compose(text, Loader=_Loader)
+            # Inside the try: the pure-Python reader refuses a bad character on creation.
+            reader = streaming.NodeReader(text)
+            self.stream(reader)
         except yaml.MarkedYAMLError as exc:
+            self.unread()
             self.syntax_error(exc)
-            return
         except yaml.YAMLError as exc:  # a ReaderError (a character YAML refuses) has a position
+            self.unread()
             position = getattr(exc, "position", 0) or 0
             before = text[:position]
             line = before.count("\n") + 1
@@ -235,18 +290,16 @@ class _Walker:
             self.problems.append(
                 errors.Problem(self.source, line, column, f"YAML cannot read this file: {reason}")
             )
-            return
-        if root is None:
-            self.problems.append(
-                errors.Problem(
-                    self.source,
-                    1,
-                    1,
-                    "the manifest is empty; expected a mapping with 'version: 1' and 'users'",
-                )
-            )
-            return
-        self.document(root)
+        finally:
+            if reader is not None:
+                reader.close()
+
+    def unread(self) -> None:
+        """Forget what was read before YAML gave up: a file it cannot read has just that problem."""
+        self.problems.clear()
+        self.users.clear()
+        self.identities.clear()
+        self._seen.clear()
 
     def syntax_error(self, exc: yaml.MarkedYAMLError) -> None:
         mark = exc.problem_mark or exc.context_mark
@@ -257,26 +310,77 @@ class _Walker:
             errors.Problem(self.source, line, column, f"YAML syntax error: {what}{context}")
         )
 
-    def document(self, root: yaml.Node) -> None:
-        if not isinstance(root, yaml.MappingNode):
-            self.error(root, "the manifest must be a mapping with 'version: 1' and 'users'")
+    def stream(self, reader: streaming.NodeReader) -> None:
+        if not reader.start():
+            self.problems.append(
+                errors.Problem(
+                    self.source,
+                    1,
+                    1,
+                    "the manifest is empty; expected a mapping with 'version: 1' and 'users'",
+                )
+            )
             return
-        keys = self.mapping(root, what="the top level", allowed=TOP_KEYS)
+        root = reader.mapping_start()
+        if root is None:
+            self.error(
+                reader.node(), "the manifest must be a mapping with 'version: 1' and 'users'"
+            )
+        else:
+            self.document(root, reader)
+        reader.finish()
+
+    def document(self, root: yaml.MappingNode, reader: streaming.NodeReader) -> None:
+        """The top level, read key by key: each user is built, and its nodes dropped, in turn."""
+        keys: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        defaults = _Defaults()
+        for key_node, value in reader.pairs(root, opened=_is_users_key):
+            key = self.accepted_key(key_node, keys, what="the top level", allowed=TOP_KEYS)
+            if key is not None:
+                keys[key] = (key_node, value)
+            if key == "version":
+                self.version(value)
+            elif key == "defaults":
+                self.settle(defaults, *self.defaults(value))
+            elif key == "users" and isinstance(value, yaml.SequenceNode):
+                for user_node in reader.items(value):
+                    self.user(user_node, defaults=defaults)
+            elif key == "users":
+                self.sequence(value, key="users", items="users (each item starts with '- ')")
+        if not defaults.settled:
+            self.settle(defaults, defaults.prune, defaults.ignore)
         if "version" not in keys:
             self.error(root, "missing 'version: 1' at the top level")
-        else:
-            self.version(keys["version"][1])
-        prune, ignore = models.Prune.MANAGED, frozenset[models.IgnorableField]()
-        if "defaults" in keys:
-            prune, ignore = self.defaults(keys["defaults"][1])
         if "users" not in keys:
             self.error(root, "missing 'users' (a list of users; write 'users: []' for none)")
-            return
-        users = self.sequence(
-            keys["users"][1], key="users", items="users (each item starts with '- ')"
-        )
-        for user_node in users or ():
-            self.user(user_node, prune=prune, ignore=ignore)
+
+    def settle(
+        self,
+        defaults: _Defaults,
+        prune: models.Prune,
+        ignore: frozenset[models.IgnorableField],
+    ) -> None:
+        """The file's defaults are known: fix up the users and warnings that waited for them."""
+        for index, takes_prune, takes_ignore in defaults.waiting_users:
+            user = self.users[index]
+            wanted_prune = prune if takes_prune else user.prune
+            wanted_ignore = ignore if takes_ignore else user.ignore
+            if wanted_prune is not user.prune or wanted_ignore != user.ignore:
+                self.users[index] = self.build(
+                    models.DesiredUser,
+                    user_id=user.user_id,
+                    email=user.email,
+                    prune=wanted_prune,
+                    ignore=wanted_ignore,
+                    methods=user.methods,
+                    source=user.source,
+                )
+        if prune is models.Prune.MANAGED:
+            for methods_node in defaults.waiting_warnings:
+                self.warn(methods_node, _EMPTY_METHODS_WARNING)
+        defaults.prune, defaults.ignore, defaults.settled = prune, ignore, True
+        defaults.waiting_users.clear()
+        defaults.waiting_warnings.clear()
 
     def version(self, node: yaml.Node) -> None:
         if isinstance(node, yaml.ScalarNode) and node.tag == _INT and node.value == "1":
@@ -338,8 +442,7 @@ class _Walker:
         self,
         node: yaml.Node,
         *,
-        prune: models.Prune,
-        ignore: frozenset[models.IgnorableField],
+        defaults: _Defaults,
     ) -> None:
         if not isinstance(node, yaml.MappingNode):
             self.error(node, "a user must be a mapping with 'user_id' or 'email', and 'methods'")
@@ -363,14 +466,14 @@ class _Walker:
                     self.error(keys["email"][1], str(exc))
         elif len(self.problems) == before:  # not when a misspelt key (`userId`) was reported
             self.error(node, "a user needs 'user_id' or 'email'")
+        location = None
         if user_id is not None or email is not None:
-            self.identity(node, identity_key(user_id=user_id, email=email))
-        if "prune" in keys:
-            prune = self.prune(keys["prune"][1]) or prune
-        if "ignore" in keys:
-            declared = self.ignore(keys["ignore"][1])
-            # `ignore: []` is an override too: an empty set must not fall back to the defaults.
-            ignore = ignore if declared is None else declared
+            location = self.identity(node, identity_key(user_id=user_id, email=email))
+        own_prune = self.prune(keys["prune"][1]) if "prune" in keys else None
+        prune = own_prune or defaults.prune
+        # `ignore: []` is an override too: an empty set must not fall back to the defaults.
+        own_ignore = self.ignore(keys["ignore"][1]) if "ignore" in keys else None
+        ignore = defaults.ignore if own_ignore is None else own_ignore
         methods: list[models.DesiredMethod] = []
         if "methods" not in keys:
             self.error(
@@ -383,34 +486,37 @@ class _Walker:
             items = self.sequence(methods_node, key="methods", items="methods")
             if items is not None:
                 methods = self.methods(items)
-                if not items and prune is models.Prune.MANAGED:
-                    self.warn(
-                        methods_node,
-                        "methods: [] under prune: managed deletes every phone, email, totp and "
-                        "webauthn-roaming method this user has",
-                    )
+                if not items and own_prune is None and not defaults.settled:
+                    defaults.waiting_warnings.append(methods_node)
+                elif not items and prune is models.Prune.MANAGED:
+                    self.warn(methods_node, _EMPTY_METHODS_WARNING)
         if any(p.severity == "error" for p in self.problems[before:]):
             return
+        if not defaults.settled and (own_prune is None or own_ignore is None):
+            defaults.waiting_users.append((len(self.users), own_prune is None, own_ignore is None))
         self.users.append(
-            models.DesiredUser.model_construct(
+            self.build(
+                models.DesiredUser,
                 user_id=user_id,
                 email=email,
                 prune=prune,
                 ignore=ignore,
                 methods=tuple(methods),
-                source=self.location(node),
+                source=location or self.location(node),
             )
         )
 
-    def identity(self, node: yaml.Node, key: str) -> None:
+    def identity(self, node: yaml.Node, key: str) -> models.SourceLocation:
+        """Record the user's identity (reporting a duplicate); its location, for the user too."""
         location = self.location(node)
         self.identities.append(Identity(key=key, location=location))
         first = self._seen.get(key)
         if first is None:
             self._seen[key] = location
-            return
+            return location
         shown = key.removeprefix("email:")
         self.error(node, f"user {shown!r} is listed twice: first at {first}")
+        return location
 
     def methods(self, items: list[yaml.Node]) -> list[models.DesiredMethod]:
         methods: list[models.DesiredMethod] = []
@@ -538,8 +644,12 @@ class _Walker:
                 f"{method_type.value} method has an id like '{method_type.value}|dev_...'",
             )
             return None
-        method = models.DesiredMethod.model_construct(
-            type=method_type, id=method_id, name=values.get("name"), source=self.location(node)
+        method = self.build(
+            models.DesiredMethod,
+            type=method_type,
+            id=method_id,
+            name=self.shared_name(values.get("name")),
+            source=self.location(node),
         )
         return method, (method_type.value, "id", method_id)
 
@@ -560,14 +670,18 @@ class _Walker:
         if any(values.get(k) is None for k in _REQUIRED[method_type]):
             return None  # already reported: a required field has no usable value
         location = self.location(node)
-        name = values.get("name")
+        name = self.shared_name(values.get("name"))
         try:
             if method_type is models.MethodType.PHONE:
                 return self.phone(keys, values, name=name, location=location)
             if method_type is models.MethodType.EMAIL:
                 address = self.checked(keys, "email", fields.email, values)
-                method = models.DesiredMethod.model_construct(
-                    type=method_type, name=name, email=address, source=location
+                method = self.build(
+                    models.DesiredMethod,
+                    type=method_type,
+                    name=name,
+                    email=address,
+                    source=location,
                 )
                 return method, (method_type.value, "email", address.casefold())
             if method_type is models.MethodType.TOTP:
@@ -598,7 +712,8 @@ class _Walker:
                 )
                 raise _Reported
             preferred = models.PreferredMethod(raw)
-        method = models.DesiredMethod.model_construct(
+        method = self.build(
+            models.DesiredMethod,
             type=models.MethodType.PHONE,
             name=name,
             phone_number=number,
@@ -620,11 +735,15 @@ class _Walker:
         try:
             if secretrefs.is_reference(raw):
                 reference = str(secretrefs.parse_reference(raw))
-                secret = models.SecretSource(reference=reference, base_dir=self.base_dir)
+                secret = self.build(
+                    models.SecretSource, reference=reference, base_dir=self.base_dir
+                )
                 identity = ("totp", "totp_secret reference", reference)
             else:
                 value = secretrefs.normalize_totp_secret(raw)
-                secret = models.SecretSource(value=SecretStr(value), base_dir=self.base_dir)
+                secret = self.build(
+                    models.SecretSource, value=SecretStr(value), base_dir=self.base_dir
+                )
                 # Never a seed in a message: the duplicate check keys on it, the message does not.
                 identity = ("totp", "totp_secret", value)
                 self.warn(
@@ -635,8 +754,12 @@ class _Walker:
         except errors.SecretRefError as exc:
             self.error(value_node, f"'totp_secret' is invalid: {exc}")
             raise _Reported from None
-        method = models.DesiredMethod.model_construct(
-            type=models.MethodType.TOTP, name=name, totp_secret=secret, source=location
+        method = self.build(
+            models.DesiredMethod,
+            type=models.MethodType.TOTP,
+            name=name,
+            totp_secret=secret,
+            source=location,
         )
         return method, identity
 
@@ -655,7 +778,8 @@ class _Walker:
         host = self.checked(keys, "relying_party_identifier", fields.hostname, values, soft=True)
         if not key_id or not public_key or not host:
             raise _Reported
-        method = models.DesiredMethod.model_construct(
+        method = self.build(
+            models.DesiredMethod,
             type=models.MethodType.WEBAUTHN_ROAMING,
             name=name,
             key_id=key_id,
@@ -684,6 +808,12 @@ class _Walker:
             raise _Reported from None
 
 
+_EMPTY_METHODS_WARNING = (
+    "methods: [] under prune: managed deletes every phone, email, totp and webauthn-roaming "
+    "method this user has"
+)
+
+
 class _Reported(Exception):
     """A method's problem was reported; stop building that method."""
 
@@ -706,6 +836,10 @@ _USER_ELSEWHERE = {
         if key not in USER_KEYS
     },
 }
+
+
+def _is_users_key(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.value == "users"
 
 
 def _missing_message(method_type: models.MethodType, missing: list[str]) -> str:
