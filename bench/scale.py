@@ -47,7 +47,7 @@ from mfasync.importers import writing
 VALIDATE_TARGET = 3.0
 READS_TARGET = 0.7
 RSS_TARGET_MB = 1024.0
-MAX_RPS = 10_000.0  # the CLI's highest cap: no limit is announced, the client must be the limit
+MAX_RPS = 1_000_000.0  # the CLI's highest cap: no limit is announced, the client must be the limit
 LADDER_USERS = 10_000
 USERS_PER_FILE = 1_000  # `mfasync import`'s default --users-per-file
 

@@ -73,7 +73,7 @@ def pace_options(func: F) -> F:
         ),
         click.option(
             "--max-rps",
-            type=click.FloatRange(0.1, 10_000),
+            type=click.FloatRange(0.1, 1_000_000),
             default=defaults.max_rps,
             show_default=True,
             help="Cap on requests per second; the tenant's rate-limit headers may lower it.",

@@ -24,7 +24,8 @@ T = TypeVar("T")
 class UserResolver(Protocol):
     """Fills in a user's secrets (`secretrefs.Resolver` is one).
 
-    A user without a `totp_secret` has nothing to fill in: `read_and_plan` does not ask.
+    `read_and_plan` asks only for a user whose plan changes something (or fails) and who has a
+    reference not resolved yet: an in-sync user's seeds are never read.
     """
 
     def resolve_user(self, user: models.DesiredUser) -> models.DesiredUser: ...
@@ -86,16 +87,28 @@ async def read_and_plan(
         user_id = await resolve_user_id(user, backend=backend, retrier=retrier)
         resolved_id = user_id
         live = await retrier.call(lambda: backend.list_methods(resolved_id))
-        # Most users carry no secret: asking the resolver would only copy the user.
-        if any(method.totp_secret is not None for method in user.methods):
-            user = resolver.resolve_user(user)
-        return planning.plan_user(user, live, policy, user_id=user_id), live
+        user_plan = planning.plan_user(user, live, policy, user_id=user_id)
+        if (user_plan.changed or user_plan.error is not None) and _has_unresolved_secret(user):
+            # Seeds are looked up only when the plan may need one (a create or a replace writes
+            # it; matching never reads it): an in-sync user, the common case of a large run,
+            # costs no look-up and no copy. The re-plan is the plan of the resolved user.
+            user_plan = planning.plan_user(
+                resolver.resolve_user(user), live, policy, user_id=user_id
+            )
+        return user_plan, live
     except errors.AuthenticationError:
         # Credentials that fail fail for every user: stop the run with one clear error rather
         # than report the same refusal once per user.
         raise
     except errors.MfasyncError as exc:
         return plans.error_plan(user.key, str(exc), user_id=user_id), None
+
+
+def _has_unresolved_secret(user: models.DesiredUser) -> bool:
+    return any(
+        method.totp_secret is not None and method.totp_secret.value is None
+        for method in user.methods
+    )
 
 
 def plan_status(user_plan: plans.UserPlan) -> str:
