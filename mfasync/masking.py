@@ -31,6 +31,12 @@ def phone_compatible(masked: str, e164: str) -> bool:
         return True
     if len(masked) != len(e164):
         return False
+    # The API's usual shape: a run of mask characters, then the visible end (`XXXXXXXX0123`).
+    # Then the answer is whether the number ends with that visible part (same length: same
+    # positions), without a step per character; any other shape is compared position by position.
+    visible = masked.lstrip("X*")
+    if "X" not in visible and "*" not in visible:
+        return not visible or e164.endswith(visible)
     return all(m in MASK_CHARACTERS or m == d for m, d in zip(masked, e164, strict=True))
 
 

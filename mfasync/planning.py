@@ -33,9 +33,26 @@ def plan_user(
     policy: models.Policy,
     *,
     user_id: str | None = None,
+    fingerprint: bool = True,
 ) -> plans.UserPlan:
-    """Plan one user: creates, then patches, then deletes (make before break), or a single PUT."""
+    """Plan one user: creates, then patches, then deletes (make before break), or a single PUT.
+
+    `fingerprint=False` leaves `live_fingerprint` None: only a saved plan (`plan --out`) and its
+    check (`apply --plan`) read it, and it is a sizeable share of an in-sync user's planning.
+    """
     resolved_id = user_id if user_id is not None else desired.user_id
+    if _in_sync(desired, live, policy, resolved_id):
+        # The common case of a large run, decided without the matching machinery: the same plan
+        # the general path below builds for it (no actions, nothing unmanaged, nothing removed).
+        count = len(live)
+        return plans.UserPlan(
+            key=desired.key,
+            user_id=resolved_id,
+            live_fingerprint=plans.live_fingerprint(live) if fingerprint else None,
+            live_count=count,
+            remaining_count=count,
+            declared_empty=desired.declared_empty,
+        )
     # sorted so that the API's listing order cannot change the plan (one method: nothing to sort)
     live_sorted = (
         tuple(live) if len(live) <= 1 else tuple(sorted(live, key=lambda m: (m.type, m.id)))
@@ -43,7 +60,7 @@ def plan_user(
     base = _Base(
         key=desired.key,
         user_id=resolved_id,
-        live_fingerprint=plans.live_fingerprint(live_sorted),
+        live_fingerprint=plans.live_fingerprint(live_sorted) if fingerprint else None,
         live_count=len(live_sorted),
         unmanaged=tuple(method for method in live_sorted if not method.managed),
         declared_empty=desired.declared_empty,
@@ -53,9 +70,7 @@ def plan_user(
     if pin_problems:
         return _as_error(base, "; ".join(pin_problems))
 
-    reseed = desired.key in policy.reseed_totp or (
-        resolved_id is not None and resolved_id in policy.reseed_totp
-    )
+    reseed = _reseeds(desired, policy, resolved_id)
     creates: list[models.DesiredMethod] = []
     patches: list[plans.Action] = []
     reseeded: list[models.LiveMethod] = []
@@ -98,6 +113,61 @@ def plan_user(
         return _with_actions(base, (replace,), remaining=len(replace.methods))
     remaining = len(live_sorted) - len(deleted) + len(creates)
     return _with_actions(base, granular, remaining=remaining)
+
+
+def _reseeds(desired: models.DesiredUser, policy: models.Policy, resolved_id: str | None) -> bool:
+    return desired.key in policy.reseed_totp or (
+        resolved_id is not None and resolved_id in policy.reseed_totp
+    )
+
+
+def _in_sync(
+    desired: models.DesiredUser,
+    live: Sequence[models.LiveMethod],
+    policy: models.Policy,
+    resolved_id: str | None,
+) -> bool:
+    """Whether the user is in sync in the simple way: `plan_user`'s shortcut.
+
+    True only when the general path surely plans nothing: as many live methods as declared ones,
+    at most one of each type on either side (so each declared method has exactly one candidate),
+    no pin, each pair compatible (a lone TOTP pairs by elimination anyway) and not re-seeded, and
+    no field to patch. Every live method is then matched and managed: nothing to delete or prune,
+    nothing unmanaged, and no PUT (it needs at least two granular actions). False sends the user
+    down the general path, which decides everything again.
+    """
+    methods = desired.methods
+    count = len(methods)
+    if count != len(live) or count == 0:
+        return False
+    pairs: list[tuple[models.DesiredMethod, models.LiveMethod]]
+    if count == 1:
+        pairs = [(methods[0], live[0])]
+        if live[0].type != methods[0].type.value:
+            return False
+    else:
+        by_type = {method.type: method for method in live}
+        if len(by_type) != count or len({method.id for method in live}) != count:
+            return False
+        pairs = []
+        for method in methods:
+            found = by_type.pop(method.type.value, None)  # popped: two declared of a type fail
+            if found is None:
+                return False
+            pairs.append((method, found))
+    for method, live_method in pairs:
+        if method.id is not None:
+            return False
+        kind = method.type
+        if kind is models.MethodType.TOTP:
+            if _reseeds(desired, policy, resolved_id):
+                return False
+        elif not _COMPATIBLE[kind](method, live_method):
+            return False
+        wanted, current = _compared_fields(method, live_method, ignore=desired.ignore)
+        if current != wanted:
+            return False
+    return True
 
 
 # -- matching -------------------------------------------------------------------------------------
@@ -256,6 +326,7 @@ _KINDS: tuple[tuple[models.MethodType, Compatible], ...] = (
     (models.MethodType.EMAIL, _email_fits),
     (models.MethodType.TOTP, _same_name),
 )
+_COMPATIBLE: dict[models.MethodType, Compatible] = dict(_KINDS)
 
 
 # -- actions --------------------------------------------------------------------------------------
@@ -268,20 +339,7 @@ def _patch(
     ignore: frozenset[models.IgnorableField],
 ) -> plans.Action | None:
     """A PATCH of `name` / `preferred_authentication_method` when they differ, else None."""
-    wanted: dict[str, str] = {}
-    current: dict[str, str | None] = {}
-    if method.name is not None and models.IgnorableField.NAME not in ignore:
-        wanted["name"] = method.name
-        current["name"] = live.name
-    preferred_field = models.IgnorableField.PREFERRED_AUTHENTICATION_METHOD
-    if (
-        method.type is models.MethodType.PHONE
-        and method.preferred_authentication_method is not None
-        and preferred_field not in ignore
-    ):
-        wanted[preferred_field.value] = method.preferred_authentication_method.value
-        # the API's default when a listing leaves it out: not a difference worth a request
-        current[preferred_field.value] = live.preferred_authentication_method or _DEFAULT_PREFERRED
+    wanted, current = _compared_fields(method, live, ignore=ignore)
     if current == wanted:
         # The common case (an in-sync method) needs no diff at all; DeepDiff costs about as much
         # CPU as the request that read the method, which halved a large plan's reads per second.
@@ -309,6 +367,30 @@ def _patch(
         changes=changes,
         display=plans.live_display(live),
     )
+
+
+def _compared_fields(
+    method: models.DesiredMethod,
+    live: models.LiveMethod,
+    *,
+    ignore: frozenset[models.IgnorableField],
+) -> tuple[dict[str, str], dict[str, str | None]]:
+    """The patchable fields the manifest decides: (wanted, current). Equal: nothing to patch."""
+    wanted: dict[str, str] = {}
+    current: dict[str, str | None] = {}
+    if method.name is not None and models.IgnorableField.NAME not in ignore:
+        wanted["name"] = method.name
+        current["name"] = live.name
+    preferred_field = models.IgnorableField.PREFERRED_AUTHENTICATION_METHOD
+    if (
+        method.type is models.MethodType.PHONE
+        and method.preferred_authentication_method is not None
+        and preferred_field not in ignore
+    ):
+        wanted[preferred_field.value] = method.preferred_authentication_method.value
+        # the API's default when a listing leaves it out: not a difference worth a request
+        current[preferred_field.value] = live.preferred_authentication_method or _DEFAULT_PREFERRED
+    return wanted, current
 
 
 def _live_field(live: models.LiveMethod, field: str) -> str | None:
@@ -448,7 +530,7 @@ class _Base(NamedTuple):
 
     key: str
     user_id: str | None
-    live_fingerprint: str
+    live_fingerprint: str | None
     live_count: int
     unmanaged: tuple[models.LiveMethod, ...]
     declared_empty: bool

@@ -252,6 +252,8 @@ class UserPlan:
     @property
     def action_digest(self) -> str:
         """A fingerprint over the actions, value fingerprints included (for saved-plan checks)."""
+        if not self.actions:
+            return _NO_ACTIONS_DIGEST
         items = [_action_digest_item(action, user_key=self.key) for action in self.actions]
         return _digest(items)
 
@@ -369,6 +371,10 @@ _DIGEST_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 def _digest(document: object) -> str:
     text = _DIGEST_ENCODER.encode(document)
     return hashlib.sha256(text.encode()).hexdigest()[:_DIGEST_HEX]
+
+
+#: `UserPlan.action_digest` of a user with no actions (most users): the digest of `[]`.
+_NO_ACTIONS_DIGEST = _digest([])
 
 
 def _method_fingerprints(method: models.DesiredMethod, *, user_key: str) -> dict[str, str | None]:
@@ -621,6 +627,15 @@ def write_plan_file(
         "manifest_files": list(manifest_files),
         "allow_replace": policy.allow_replace if policy is not None else None,
     }
+    missing = [
+        user.key for user in plan.users if user.error is None and user.live_fingerprint is None
+    ]
+    if missing:
+        # Saved without it, `apply --plan` could not see that a user's live methods changed.
+        raise ValueError(
+            f"{_count(len(missing), 'user')} planned without a live fingerprint "
+            f"({_names(missing)}); plan with `fingerprints=True` to save the plan"
+        )
     users = [_user_document(user, saved=True) for user in plan.users]
     if policy is not None:
         for user, user_document in zip(plan.users, users, strict=True):

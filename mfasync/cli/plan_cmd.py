@@ -34,6 +34,7 @@ async def plan_tenant(
     run: settings.RunSettings,
     policy: models.Policy,
     console: output.Console,
+    fingerprints: bool = False,
 ) -> plans.Plan:
     async with runs.connect(connection, run) as (client, governor):
         return await runs.plan_with_progress(
@@ -44,6 +45,7 @@ async def plan_tenant(
             policy=policy,
             resolver=runs.resolver(),
             console=console,
+            fingerprints=fingerprints,
         )
 
 
@@ -96,7 +98,14 @@ def command(
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     plan = asyncio.run(
-        plan_tenant(users, connection=connection, run=run, policy=policy, console=console)
+        plan_tenant(
+            users,
+            connection=connection,
+            run=run,
+            policy=policy,
+            console=console,
+            fingerprints=bool(out),  # only a saved plan (`--out`) carries them
+        )
     )
     console.result(render(plan, output_format))
     if out:

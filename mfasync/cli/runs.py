@@ -211,8 +211,12 @@ async def plan_with_progress(
     resolver: secretrefs.Resolver,
     console: output.Console,
     label: str = "Planning",
+    fingerprints: bool = False,
 ) -> plans.Plan:
-    """Read and plan every user through `backend`, with the progress display on stderr."""
+    """Read and plan every user through `backend`, with the progress display on stderr.
+
+    `fingerprints`: as `executing.plan_users` (True for a plan that will be saved).
+    """
     display = ProgressDisplay(console, governor=governor, label=label, total=len(users))
     async with display:
         return await executing.plan_users(
@@ -223,4 +227,5 @@ async def plan_with_progress(
             resolver=resolver,
             on_event=display.on_event,
             governor=governor,
+            fingerprints=fingerprints,
         )

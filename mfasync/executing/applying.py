@@ -302,7 +302,12 @@ async def apply_saved_plan(
             )
         else:
             user_plan, _ = await pipeline.read_and_plan(
-                desired, backend=backend, retrier=retrier, policy=effective, resolver=resolver
+                desired,
+                backend=backend,
+                retrier=retrier,
+                policy=effective,
+                resolver=resolver,
+                fingerprint=True,  # compared with the saved plan's
             )
             stale = _stale_reason(saved_user, user_plan)
             if stale is None:

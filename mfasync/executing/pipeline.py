@@ -80,20 +80,25 @@ async def read_and_plan(
     retrier: retrying.Retrier,
     policy: models.Policy,
     resolver: UserResolver,
+    fingerprint: bool = False,
 ) -> tuple[plans.UserPlan, tuple[models.LiveMethod, ...] | None]:
-    """Plan one user; an error of this user becomes its error plan (live is then None)."""
+    """Plan one user; an error of this user becomes its error plan (live is then None).
+
+    `fingerprint`: compute the plan's `live_fingerprint` (see `planning.plan_user`); only a saved
+    plan and its check need it.
+    """
     user_id: str | None = user.user_id
     try:
         user_id = await resolve_user_id(user, backend=backend, retrier=retrier)
         resolved_id = user_id
         live = await retrier.call(lambda: backend.list_methods(resolved_id))
-        user_plan = planning.plan_user(user, live, policy, user_id=user_id)
+        user_plan = planning.plan_user(user, live, policy, user_id=user_id, fingerprint=fingerprint)
         if (user_plan.changed or user_plan.error is not None) and _has_unresolved_secret(user):
             # Seeds are looked up only when the plan may need one (a create or a replace writes
             # it; matching never reads it): an in-sync user, the common case of a large run,
             # costs no look-up and no copy. The re-plan is the plan of the resolved user.
             user_plan = planning.plan_user(
-                resolver.resolve_user(user), live, policy, user_id=user_id
+                resolver.resolve_user(user), live, policy, user_id=user_id, fingerprint=fingerprint
             )
         return user_plan, live
     except errors.AuthenticationError:
@@ -126,14 +131,24 @@ async def plan_users(
     resolver: UserResolver,
     on_event: events.EventSink | None = None,
     governor: governing.RateGovernor | None = None,
+    fingerprints: bool = False,
 ) -> plans.Plan:
-    """Read and plan every user, `settings.rate.concurrency` at a time. Never writes."""
+    """Read and plan every user, `settings.rate.concurrency` at a time. Never writes.
+
+    `fingerprints=True` fills each user plan's `live_fingerprint`: needed for a plan that will be
+    saved (`plans.write_plan_file` refuses one without), by nothing else.
+    """
     retrier = retrying.Retrier(settings.retry, governor=governor)
     results: list[plans.UserPlan] = []
 
     async def work(user: models.DesiredUser) -> None:
         user_plan, _ = await read_and_plan(
-            user, backend=backend, retrier=retrier, policy=policy, resolver=resolver
+            user,
+            backend=backend,
+            retrier=retrier,
+            policy=policy,
+            resolver=resolver,
+            fingerprint=fingerprints,
         )
         results.append(user_plan)
         if on_event is not None:
@@ -144,4 +159,4 @@ async def plan_users(
             )
 
     await run_bounded(users, work, concurrency=settings.rate.concurrency)
-    return plans.Plan(users=tuple(sorted(results, key=lambda p: p.key)))
+    return plans.Plan(users=tuple(results))  # the Plan sorts its users by key

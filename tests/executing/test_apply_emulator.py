@@ -34,7 +34,9 @@ class Run:
     desired: list[models.DesiredUser]
     resolver: secretrefs.Resolver
 
-    async def plan(self, policy: models.Policy | None = None) -> plans.Plan:
+    async def plan(
+        self, policy: models.Policy | None = None, *, fingerprints: bool = False
+    ) -> plans.Plan:
         return await plan_users(
             self.desired,
             backend=self.client,
@@ -42,6 +44,7 @@ class Run:
             settings=self.settings,
             resolver=self.resolver,
             governor=self.governor,
+            fingerprints=fingerprints,
         )
 
     async def apply(self, plan: plans.Plan) -> ApplyReport:
@@ -158,7 +161,7 @@ async def test_dry_run_sends_zero_writes_and_records_redacted_requests(calm: Run
 async def test_a_stale_saved_plan_skips_only_the_changed_user(calm: Run, tmp_path: object) -> None:
     from pathlib import Path
 
-    plan = await calm.plan()
+    plan = await calm.plan(fingerprints=True)
     path = Path(str(tmp_path)) / "plan.json"
     plans.write_plan_file(path, plan, manifest_files=[], policy=models.Policy())
     saved = plans.read_plan_file(path)
