@@ -341,8 +341,8 @@ def live_fingerprint(live: Sequence[models.LiveMethod]) -> str:
     Covers id, type, name, the masked values, the preferred method and key_id: what the planner
     looks at, so an unchanged fingerprint means an unchanged plan input.
     """
-    entries = sorted(
-        (
+    entries = [
+        [
             method.id,
             method.type,
             method.name,
@@ -350,10 +350,13 @@ def live_fingerprint(live: Sequence[models.LiveMethod]) -> str:
             method.email,
             method.preferred_authentication_method,
             method.key_id,
-        )
+        ]
         for method in live
-    )
-    return _digest([list(entry) for entry in entries])
+    ]
+    # Sorted by each entry's JSON text, not the tuples: two entries that tie on id and type (a
+    # malformed listing) may hold None beside a string, which tuples cannot compare.
+    entries.sort(key=_DIGEST_ENCODER.encode)
+    return _digest(entries)
 
 
 def saved_user_key(key: str) -> str:

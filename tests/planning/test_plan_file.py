@@ -119,3 +119,9 @@ def test_a_plan_file_nested_too_deeply_is_a_plan_file_error(tmp_path: Path) -> N
     path.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(errors.PlanFileError, match="nested too deeply"):
         plans.read_plan_file(path)
+
+
+def test_live_fingerprint_of_a_listing_with_a_repeated_id_is_stable_not_a_crash() -> None:
+    first = models.LiveMethod(id="phone|dev_1", type="phone", name=None)
+    second = models.LiveMethod(id="phone|dev_1", type="phone", name="SMS")
+    assert plans.live_fingerprint([first, second]) == plans.live_fingerprint([second, first])
