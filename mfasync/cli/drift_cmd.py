@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from mfasync import drift, errors, executing, models, plans, settings
+from mfasync import drift, errors, models, settings
 from mfasync.cli import options, output, readonly, runs
 
 # Drift plans without full replaces, so that every difference lands in its exact category (a PUT
@@ -39,29 +39,6 @@ def as_compared(users: Sequence[models.DesiredUser]) -> tuple[models.DesiredUser
     )
 
 
-async def compare(
-    users: Sequence[models.DesiredUser],
-    *,
-    backend: executing.ReadBackend,
-    run: settings.RunSettings,
-    resolver: executing.pipeline.UserResolver,
-    on_event: executing.events.EventSink | None = None,
-    governor: executing.RateGovernor | None = None,
-) -> drift.Report:
-    """Read and plan `users` against a read-only `backend` and report the drift."""
-    plan: plans.Plan = await executing.plan_users(
-        as_compared(users),
-        backend=backend,
-        policy=DRIFT_POLICY,
-        settings=run,
-        resolver=resolver,
-        on_event=on_event,
-        governor=governor,
-    )
-    kept = [user.key for user in users if user.prune is models.Prune.NONE]
-    return drift.from_plan(plan, keep_unexpected=kept)
-
-
 async def _compare_with_progress(
     users: tuple[models.DesiredUser, ...],
     *,
@@ -69,19 +46,20 @@ async def _compare_with_progress(
     run: settings.RunSettings,
     console: output.Console,
 ) -> drift.Report:
+    """Read and plan `users` through a read-only backend and report the drift."""
     async with runs.connect(connection, run) as (client, governor):
-        display = runs.ProgressDisplay(
-            console, governor=governor, label="Checking drift", total=len(users)
+        plan = await runs.plan_with_progress(
+            as_compared(users),
+            backend=readonly.ReadOnlyBackend(client),
+            governor=governor,
+            run=run,
+            policy=DRIFT_POLICY,
+            resolver=runs.resolver(),
+            console=console,
+            label="Checking drift",
         )
-        async with display:
-            return await compare(
-                users,
-                backend=readonly.ReadOnlyBackend(client),
-                run=run,
-                resolver=runs.resolver(),
-                on_event=display.on_event,
-                governor=governor,
-            )
+    kept = [user.key for user in users if user.prune is models.Prune.NONE]
+    return drift.from_plan(plan, keep_unexpected=kept)
 
 
 def render(report: drift.Report, output_format: str) -> str:
