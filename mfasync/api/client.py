@@ -11,6 +11,7 @@ module knowing about it. Redirects are never followed and TLS is always verified
 from __future__ import annotations
 
 import time
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -21,7 +22,7 @@ import yarl
 from pydantic import SecretStr
 
 from mfasync import errors, models, settings
-from mfasync.api import failures, tokens, urls, wire
+from mfasync.api import failures, logs, tokens, urls, wire
 
 _MAX_PER_PAGE = 100  # the API refuses larger pages
 _DEFAULT_HTTP = settings.HttpSettings()
@@ -45,6 +46,7 @@ class _Reply:
     rate_limit: models.RateLimit
     retry_after_s: float | None
     token: SecretStr
+    link: str | None = None  # the Link header (log pages)
 
 
 class Client:
@@ -190,6 +192,20 @@ class Client:
         payload = await self._json("GET", path, params={"email": email})
         return wire.user_ids(payload, where=f"GET {path}")
 
+    async def log_page(self, from_log_id: str, *, take: int = logs.MAX_TAKE) -> logs.LogPage:
+        """One checkpoint page of tenant logs newer than `from_log_id` (scope `read:logs`)."""
+        path = "/logs"
+        take = max(1, min(take, logs.MAX_TAKE))
+        query = "?" + urllib.parse.urlencode({"from": from_log_id, "take": str(take)})
+        reply = await self._call("GET", path, query=query)
+        try:
+            payload = wire.decode_json(reply.body)
+        except wire.NotJson:
+            raise errors.MalformedResponseError(
+                "the answer is not JSON", status=reply.status, method="GET", path=path
+            ) from None
+        return logs.log_page(payload, link=reply.link, where=f"GET {path}")
+
     # -- plumbing ----------------------------------------------------------------------------
 
     async def _json(
@@ -292,6 +308,7 @@ class Client:
                 None if 200 <= status <= 299 else wire.retry_after_s(headers, now_s=time.time())
             ),
             token=token,
+            link=headers.get("Link"),
         )
 
     def _auth_headers(self, token: SecretStr) -> dict[str, str]:
