@@ -198,12 +198,7 @@ class Client:
         take = max(1, min(take, logs.MAX_TAKE))
         query = "?" + urllib.parse.urlencode({"from": from_log_id, "take": str(take)})
         reply = await self._call("GET", path, query=query)
-        try:
-            payload = wire.decode_json(reply.body)
-        except wire.NotJson:
-            raise errors.MalformedResponseError(
-                "the answer is not JSON", status=reply.status, method="GET", path=path
-            ) from None
+        payload = _decoded(reply, method="GET", path=path)
         return logs.log_page(payload, link=reply.link, where=f"GET {path}")
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -218,15 +213,7 @@ class Client:
         body: object = None,
     ) -> object:
         reply = await self._call(method, path, params=params, query=query, body=body)
-        try:
-            return wire.decode_json(reply.body)
-        except wire.NotJson:
-            raise errors.MalformedResponseError(
-                f"the answer is not JSON: {wire.body_excerpt(reply.body) or '(empty)'}",
-                status=reply.status,
-                method=method,
-                path=path,
-            ) from None
+        return _decoded(reply, method=method, path=path)
 
     async def _call(
         self,
@@ -332,3 +319,16 @@ def _scrub(message: str, token: SecretStr) -> str:
     """Belt and braces: an error body that echoes the token must not carry it any further."""
     secret = token.get_secret_value()
     return message.replace(secret, "<redacted>") if secret else message
+
+
+def _decoded(reply: _Reply, *, method: str, path: str) -> object:
+    """The JSON of a 2xx answer; anything else is one malformed-response error."""
+    try:
+        return wire.decode_json(reply.body)
+    except wire.NotJson:
+        raise errors.MalformedResponseError(
+            f"the answer is not JSON: {wire.body_excerpt(reply.body) or '(empty)'}",
+            status=reply.status,
+            method=method,
+            path=path,
+        ) from None
