@@ -19,16 +19,12 @@ email. This module must not import the planner, the executor, the API client or 
 from __future__ import annotations
 
 import dataclasses
-import html
-import json
 from collections.abc import Collection
 from enum import StrEnum
-from xml.etree import ElementTree
 
 from mfasync import plans
 
 FORMAT_VERSION = 1
-JUNIT_SUITE = "mfasync drift"
 
 
 class Category(StrEnum):
@@ -52,12 +48,6 @@ EXIT_IN_SYNC = 0
 EXIT_ERROR = 1
 EXIT_DRIFT = 2
 
-_SYMBOLS: dict[Category, str] = {
-    Category.MISSING: "+",
-    Category.UNEXPECTED: "-",
-    Category.CHANGED: "~",
-    Category.UNMANAGED: "=",
-}
 _ORDER: dict[Category, int] = {category: index for index, category in enumerate(Category)}
 
 
@@ -77,7 +67,7 @@ class Finding:
         """`phone "Work" (...0123)  name: "SMS" -> "Work"` (no category word, no symbol)."""
         parts = [self.type]
         if self.name is not None:
-            parts.append(_quoted(self.name))
+            parts.append(plans.quoted(self.name))
         if self.display:
             parts.append(self.display)
         elif self.method_id is not None and self.category is not Category.MISSING:
@@ -237,7 +227,7 @@ def _findings(action: plans.Action, *, kept: bool) -> list[Finding]:
         ]
     if action.op is plans.Op.PATCH:
         detail = ", ".join(
-            f"{change.field}: {_quoted(change.old)} -> {_quoted(change.new)}"
+            f"{change.field}: {plans.quoted(change.old)} -> {plans.quoted(change.new)}"
             for change in action.changes
         )
         return [
@@ -273,87 +263,6 @@ def _findings(action: plans.Action, *, kept: bool) -> list[Finding]:
     ]
 
 
-# -- renderings -----------------------------------------------------------------------------------
-
-
-def summary_line(summary: Summary) -> str:
-    """`Drift: 2 users drifted (1 missing, 0 unexpected, 1 changed), 40 in sync, 0 errors.`"""
-    line = (
-        f"Drift: {_plural(summary.drifted, 'user', 'users')} drifted "
-        f"({summary.missing} missing, {summary.unexpected} unexpected, {summary.changed} changed), "
-        f"{summary.in_sync} in sync, {_plural(summary.errors, 'error', 'errors')}."
-    )
-    notes = []
-    if summary.kept:
-        notes.append(f"{summary.kept} unexpected kept under prune: none")
-    if summary.unmanaged:
-        notes.append(f"{summary.unmanaged} unmanaged")
-    return line + (f" Not drift: {', '.join(notes)}." if notes else "")
-
-
-def render_text(report: Report) -> str:
-    """Users with drift or errors, their findings (unmanaged ones as notes), then the summary."""
-    lines: list[str] = []
-    for user in report.users:
-        if user.status is Status.IN_SYNC:
-            continue
-        lines.append(f"{user.heading}: {user.status.value.replace('_', ' ')}")
-        if user.error is not None:
-            lines.append(f"  error: {user.error}")
-        lines.extend(f"  {_finding_line(finding)}" for finding in user.findings)
-    lines.append(summary_line(report.summary))
-    return "\n".join(lines) + "\n"
-
-
-def _finding_line(finding: Finding) -> str:
-    kept = finding.category is Category.UNEXPECTED and not finding.drift
-    label = "kept" if kept else finding.category.value
-    return f"{_SYMBOLS[finding.category]} {label:<10} {finding.describe()}"
-
-
-def render_markdown(report: Report) -> str:
-    """A comment for an issue or pull request: verdict, counts table, then per-user details."""
-    summary = report.summary
-    verdict = {
-        EXIT_IN_SYNC: "In sync: the tenant matches the manifests.",
-        EXIT_DRIFT: "**Drift**: the tenant differs from the manifests.",
-        EXIT_ERROR: "**Errors**: some users could not be compared.",
-    }[report.exit_code]
-    lines = [
-        "## mfasync drift",
-        "",
-        verdict,
-        "",
-        "| in sync | drifted | errors | missing | unexpected | changed |",
-        "|---:|---:|---:|---:|---:|---:|",
-        f"| {summary.in_sync} | {summary.drifted} | {summary.errors} | {summary.missing} "
-        f"| {summary.unexpected} | {summary.changed} |",
-        "",
-    ]
-    failed = [user for user in report.users if user.status is Status.ERROR]
-    drifted = [user for user in report.users if user.status is Status.DRIFT]
-    if failed:
-        lines += [f"### Errors ({len(failed)})", ""]
-        lines += [f"- `{_code(user.heading)}`: {_md_text(user.error or '')}" for user in failed]
-        lines.append("")
-    if drifted:
-        lines += [f"### Drift ({_plural(len(drifted), 'user', 'users')})", ""]
-        for user in drifted:
-            lines += [
-                "<details>",
-                f"<summary><code>{html.escape(user.heading)}</code>: "
-                f"{html.escape(user.counts_text())}</summary>",
-                "",
-                "```diff",
-                *(_finding_line(finding) for finding in user.findings),
-                "```",
-                "</details>",
-                "",
-            ]
-    lines.append(summary_line(summary))
-    return "\n".join(lines) + "\n"
-
-
 def to_document(report: Report) -> dict[str, object]:
     """The `--format json` document: verdict, summary and every user (in-sync ones included)."""
     return {
@@ -364,72 +273,3 @@ def to_document(report: Report) -> dict[str, object]:
         "summary": report.summary.as_dict(),
         "users": [user.to_document() for user in report.users],
     }
-
-
-def render_json(report: Report) -> str:
-    """`to_document(report)` as JSON: sorted keys, indent 2 (stable for diffs and tools)."""
-    return json.dumps(to_document(report), sort_keys=True, indent=2) + "\n"
-
-
-def render_junit(report: Report) -> str:
-    """JUnit XML: one test case per user; drift is a failure, an error is an error.
-
-    CI systems show these as test results, so a drifted user appears by name with its details.
-    No timestamps or durations: the same report gives the same bytes.
-    """
-    summary = report.summary
-    suites = ElementTree.Element(
-        "testsuites",
-        name=JUNIT_SUITE,
-        tests=str(summary.users),
-        failures=str(summary.drifted),
-        errors=str(summary.errors),
-    )
-    suite = ElementTree.SubElement(
-        suites,
-        "testsuite",
-        name=JUNIT_SUITE,
-        tests=str(summary.users),
-        failures=str(summary.drifted),
-        errors=str(summary.errors),
-        skipped="0",
-    )
-    for user in report.users:
-        case = ElementTree.SubElement(
-            suite, "testcase", classname="mfasync.drift", name=user.heading
-        )
-        details = "\n".join(_finding_line(finding) for finding in user.findings if finding.drift)
-        if user.status is Status.ERROR:
-            error = ElementTree.SubElement(
-                case, "error", type="error", message=user.error or "error"
-            )
-            error.text = user.error
-        elif user.status is Status.DRIFT:
-            failure = ElementTree.SubElement(
-                case, "failure", type="drift", message=f"drift: {user.counts_text()}"
-            )
-            failure.text = details
-        if user.status is not Status.ERROR and any(not f.drift for f in user.findings):
-            notes = "\n".join(_finding_line(f) for f in user.findings if not f.drift)
-            ElementTree.SubElement(case, "system-out").text = notes
-    ElementTree.indent(suites)
-    body = ElementTree.tostring(suites, encoding="unicode")
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
-
-
-def _quoted(value: str | None) -> str:
-    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
-def _code(text: str) -> str:
-    return text.replace("`", "'")  # a backtick would end the inline code span
-
-
-def _md_text(text: str) -> str:
-    # keep a message from opening markup in the comment (tags, tables, emphasis)
-    escaped = html.escape(text, quote=False)
-    return escaped.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")

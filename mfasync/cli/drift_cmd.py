@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from mfasync import drift, errors, models, settings
+from mfasync import drift, errors, models, rendering, settings
 from mfasync.cli import options, output, readonly, runs
 
 # Drift plans without full replaces, so that every difference lands in its exact category (a PUT
@@ -64,10 +64,10 @@ async def _compare_with_progress(
 
 def render(report: drift.Report, output_format: str) -> str:
     if output_format == "json":
-        return drift.render_json(report).rstrip("\n")
+        return rendering.drift.render_json(report).rstrip("\n")
     if output_format == "markdown":
-        return drift.render_markdown(report).rstrip("\n")
-    return drift.render_text(report).rstrip("\n")
+        return rendering.drift.render_markdown(report).rstrip("\n")
+    return rendering.drift.render_text(report).rstrip("\n")
 
 
 def write_junit(path: str, report: drift.Report) -> None:
@@ -75,7 +75,7 @@ def write_junit(path: str, report: drift.Report) -> None:
     target = Path(path)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_text(drift.render_junit(report), encoding="utf-8")
+        temporary.write_text(rendering.drift.render_junit(report), encoding="utf-8")
         os.replace(temporary, target)
     except OSError as exc:
         temporary.unlink(missing_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree
 
-from mfasync import drift, models, plans
+from mfasync import drift, models, plans, rendering
 
 PHONE = "+14155550123"
 
@@ -108,7 +108,7 @@ def test_a_replace_reports_the_methods_it_writes_as_missing() -> None:
 
 
 def test_text_lists_drifted_users_and_the_summary() -> None:
-    text = drift.render_text(drift.from_plan(_sample_plan()))
+    text = rendering.drift.render_text(drift.from_plan(_sample_plan()))
     assert text == (
         "auth0|alice: drift\n"
         '  + missing    totp "App"\n'
@@ -123,7 +123,7 @@ def test_text_lists_drifted_users_and_the_summary() -> None:
 
 
 def test_json_document_has_status_summary_and_every_user() -> None:
-    document = json.loads(drift.render_json(drift.from_plan(_sample_plan())))
+    document = json.loads(rendering.drift.render_json(drift.from_plan(_sample_plan())))
     assert document["status"] == "drift"
     assert document["summary"] == {
         "users": 3,
@@ -140,7 +140,7 @@ def test_json_document_has_status_summary_and_every_user() -> None:
 
 
 def test_markdown_has_a_verdict_and_a_details_block_per_drifted_user() -> None:
-    text = drift.render_markdown(drift.from_plan(_sample_plan()))
+    text = rendering.drift.render_markdown(drift.from_plan(_sample_plan()))
     assert "**Drift**: the tenant differs from the manifests." in text
     assert text.count("<details>") == 2
     assert "<summary><code>auth0|alice</code>: 1 missing, 1 unexpected, 1 changed</summary>" in text
@@ -148,7 +148,7 @@ def test_markdown_has_a_verdict_and_a_details_block_per_drifted_user() -> None:
 
 def test_junit_has_one_case_per_user_with_failures_and_errors() -> None:
     plan = plans.Plan(users=(*_sample_plan().users, plans.error_plan("auth0|zed", "404 gone")))
-    root = ElementTree.fromstring(drift.render_junit(drift.from_plan(plan)))
+    root = ElementTree.fromstring(rendering.drift.render_junit(drift.from_plan(plan)))
     suite = root.find("testsuite")
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("4", "2", "1")
@@ -180,10 +180,10 @@ def test_email_keys_are_masked_in_every_rendering() -> None:
     )
     report = drift.from_plan(plan)
     for text in (
-        drift.render_text(report),
-        drift.render_markdown(report),
-        drift.render_json(report),
-        drift.render_junit(report),
+        rendering.drift.render_text(report),
+        rendering.drift.render_markdown(report),
+        rendering.drift.render_json(report),
+        rendering.drift.render_junit(report),
     ):
         assert "alice.smith@example.com" not in text
         assert "auth0|alice" in text
@@ -192,5 +192,5 @@ def test_email_keys_are_masked_in_every_rendering() -> None:
 def test_renderings_are_byte_identical_for_the_same_plan() -> None:
     first = drift.from_plan(_sample_plan())
     second = drift.from_plan(plans.Plan(users=tuple(reversed(_sample_plan().users))))
-    assert drift.render_junit(first) == drift.render_junit(second)
-    assert drift.render_json(first) == drift.render_json(second)
+    assert rendering.drift.render_junit(first) == rendering.drift.render_junit(second)
+    assert rendering.drift.render_json(first) == rendering.drift.render_json(second)

@@ -11,6 +11,7 @@ import html
 import json
 
 from mfasync import plans
+from mfasync.rendering.text import code, md_text, plural
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
@@ -61,7 +62,7 @@ def action_line(action: plans.Action) -> str:
     line = f"{symbol} {_describe(action.type, action.name, action.display)}"
     if action.op is plans.Op.PATCH:
         changes = ", ".join(
-            f"{change.field}: {_quoted(change.old)} -> {_quoted(change.new)}"
+            f"{change.field}: {plans.quoted(change.old)} -> {plans.quoted(change.new)}"
             for change in action.changes
         )
         line += f"  {changes}"
@@ -75,9 +76,9 @@ def summary_line(summary: plans.Summary) -> str:
     """
     return (
         f"Plan: {summary.create} to create, {summary.patch} to update, "
-        f"{summary.delete} to delete, {_plural(summary.replace, 'full replace', 'full replaces')}. "
-        f"{_plural(summary.unchanged, 'user', 'users')} unchanged, "
-        f"{_plural(summary.errors, 'error', 'errors')}."
+        f"{summary.delete} to delete, {plural(summary.replace, 'full replace', 'full replaces')}. "
+        f"{plural(summary.unchanged, 'user', 'users')} unchanged, "
+        f"{plural(summary.errors, 'error', 'errors')}."
     )
 
 
@@ -98,7 +99,7 @@ def render_markdown(plan: plans.Plan) -> str:
     if failed:
         lines += [f"### Errors ({len(failed)})", ""]
         lines += [
-            f"- `{_code(_user_heading(user))}`: {_md_text(user.error or '')}" for user in failed
+            f"- `{code(_user_heading(user))}`: {md_text(user.error or '')}" for user in failed
         ]
         lines.append("")
     if changed:
@@ -136,16 +137,8 @@ def _user_heading(user: plans.UserPlan) -> str:
 
 def _describe(kind: str, name: str | None, display: str) -> str:
     return " ".join(
-        part for part in (kind, _quoted(name) if name is not None else "", display) if part
+        part for part in (kind, plans.quoted(name) if name is not None else "", display) if part
     )
-
-
-def _quoted(value: str | None) -> str:
-    return "(none)" if value is None else json.dumps(value, ensure_ascii=False)
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
 
 
 def _action_counts(user: plans.UserPlan) -> str:
@@ -161,13 +154,3 @@ def _action_counts(user: plans.UserPlan) -> str:
         if count:
             parts.append(f"{count} {word}")
     return ", ".join(parts)
-
-
-def _code(text: str) -> str:
-    return text.replace("`", "'")  # a backtick would end the inline code span
-
-
-def _md_text(text: str) -> str:
-    # keep a message from opening markup in the comment (tags, tables, emphasis)
-    escaped = html.escape(text, quote=False)
-    return escaped.replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")

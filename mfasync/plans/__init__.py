@@ -1,0 +1,72 @@
+"""What a plan is, one job per module: the planner builds these values, the executor carries them
+out, `rendering` shows them.
+
+- `actions`: `Op`, `Action` and the wire body of a desired method (the only place a value leaves
+  its model);
+- `displays`: the redacted forms output may show;
+- `plan`: `UserPlan`, `Plan`, `Summary`;
+- `fingerprints`: live fingerprints, action digests, value fingerprints;
+- `guards`: the safety guards;
+- `documents`: the `--format json` document;
+- `planfile`: the saved plan file (the only I/O here).
+
+The names below are the package's interface, so callers write `plans.Action`, `plans.check_guards`.
+Nothing here imports the planner, the API client or anything above them.
+"""
+
+from mfasync.plans.actions import (
+    REDACTED,
+    Action,
+    FieldChange,
+    Op,
+    method_body,
+    secret_problem,
+    secret_value,
+)
+from mfasync.plans.displays import desired_display, display_key, live_display, quoted
+from mfasync.plans.documents import FORMAT_VERSION, to_document
+from mfasync.plans.documents import user_document as _user_document
+from mfasync.plans.fingerprints import digest as _digest
+from mfasync.plans.fingerprints import live_fingerprint, saved_user_key, value_fingerprint
+from mfasync.plans.guards import check_guards
+from mfasync.plans.plan import Plan, Summary, UserPlan, error_plan
+from mfasync.plans.planfile import (
+    SAVED_PLAN_KIND,
+    SavedPlan,
+    SavedUser,
+    SavedUsers,
+    read_plan_file,
+    write_plan_file,
+)
+
+__all__ = [
+    "FORMAT_VERSION",
+    "REDACTED",
+    "SAVED_PLAN_KIND",
+    "Action",
+    "FieldChange",
+    "Op",
+    "Plan",
+    "SavedPlan",
+    "SavedUser",
+    "SavedUsers",
+    "Summary",
+    "UserPlan",
+    "_digest",
+    "_user_document",
+    "check_guards",
+    "desired_display",
+    "display_key",
+    "error_plan",
+    "live_display",
+    "live_fingerprint",
+    "method_body",
+    "quoted",
+    "read_plan_file",
+    "saved_user_key",
+    "secret_problem",
+    "secret_value",
+    "to_document",
+    "value_fingerprint",
+    "write_plan_file",
+]
