@@ -11,6 +11,8 @@ Messages never carry a token, a client secret, a TOTP seed or a full phone numbe
     ├── PlanFileError              a saved plan cannot be read or does not fit
     ├── SafetyGuardError           a guard refused the plan (names the guard and --force)
     ├── StalePlanError             a user changed since the saved plan was made
+    ├── StateError                 the state store cannot be opened, read or written
+    │   └── LockHeldError              another apply holds the tenant's lock (names the holder)
     └── ApiError                   the Management API (or the way to it) failed a request
         ├── FinalApiError          a definite "no"; retrying cannot help
         │   ├── BadRequestError        400
@@ -86,6 +88,17 @@ class SafetyGuardError(MfasyncError):
 
 class StalePlanError(MfasyncError):
     """A user's live methods changed since the saved plan was made."""
+
+
+class StateError(MfasyncError):
+    """The state store cannot be used: bad URL, unreachable, corrupt, newer schema, failed write.
+
+    Messages never carry a database password: locations are shown redacted.
+    """
+
+
+class LockHeldError(StateError):
+    """Another apply holds the tenant's lock; the message names the holder and since when."""
 
 
 class ApiError(MfasyncError):

@@ -278,7 +278,7 @@ async def apply_saved_plan(
     effective = saved.policy_for(users, fallback=policy)
     by_key = {user.key: user for user in users}
     # saved plans store email keys as fingerprints; look users up by the stored form
-    by_saved_key = {plans.saved_user_key(user.key): user for user in users}
+    by_saved_key = {saved.users.stored_key(user.key): user for user in users}
     retrier = retrying.Retrier(settings.retry, governor=governor)
     context = _Context(
         backend=backend, retrier=retrier, desired=by_key, policy=effective, resolver=resolver
@@ -309,7 +309,7 @@ async def apply_saved_plan(
                 resolver=resolver,
                 fingerprint=True,  # compared with the saved plan's
             )
-            stale = _stale_reason(saved_user, user_plan)
+            stale = _stale_reason(saved_user, user_plan, fingerprinter=saved.fingerprinter)
             if stale is None:
                 fresh.append(user_plan)
                 return
@@ -332,12 +332,14 @@ async def apply_saved_plan(
     return _report(outcomes, unchanged=unchanged, context=context, governor=governor)
 
 
-def _stale_reason(saved_user: plans.SavedUser, user_plan: plans.UserPlan) -> str | None:
+def _stale_reason(
+    saved_user: plans.SavedUser, user_plan: plans.UserPlan, *, fingerprinter: plans.Fingerprinter
+) -> str | None:
     """Why the saved actions no longer fit this user (None: they do). Errors come first."""
     if user_plan.error is not None:
         return user_plan.error
     if user_plan.live_fingerprint != saved_user.live_fingerprint:
         return "the user's live methods changed since the plan was saved; plan again"
-    if user_plan.action_digest != saved_user.action_digest:
+    if user_plan.action_digest(fingerprinter) != saved_user.action_digest:
         return "the manifests or secrets changed the user's actions since the plan was saved"
     return None

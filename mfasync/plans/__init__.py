@@ -26,8 +26,13 @@ from mfasync.plans.actions import (
 from mfasync.plans.displays import desired_display, display_key, live_display, quoted
 from mfasync.plans.documents import FORMAT_VERSION, to_document
 from mfasync.plans.documents import user_document as _user_document
+from mfasync.plans.fingerprints import (
+    NO_KEY,
+    Fingerprinter,
+    live_fingerprint,
+    saved_user_key,
+)
 from mfasync.plans.fingerprints import digest as _digest
-from mfasync.plans.fingerprints import live_fingerprint, saved_user_key, value_fingerprint
 from mfasync.plans.guards import check_guards
 from mfasync.plans.plan import Plan, Summary, UserPlan, error_plan
 from mfasync.plans.planfile import (
@@ -41,10 +46,12 @@ from mfasync.plans.planfile import (
 
 __all__ = [
     "FORMAT_VERSION",
+    "NO_KEY",
     "REDACTED",
     "SAVED_PLAN_KIND",
     "Action",
     "FieldChange",
+    "Fingerprinter",
     "Op",
     "Plan",
     "SavedPlan",
@@ -67,6 +74,5 @@ __all__ = [
     "secret_problem",
     "secret_value",
     "to_document",
-    "value_fingerprint",
     "write_plan_file",
 ]

@@ -59,6 +59,7 @@ class Action:
     methods: tuple[models.DesiredMethod, ...] = ()
     replaced: tuple[models.LiveMethod, ...] = ()
     display: str = ""
+    reason: str | None = None  # why, when the action alone does not say (a changed value)
 
     @property
     def http_method(self) -> str:

@@ -23,12 +23,15 @@ def to_document(plan: Plan) -> dict[str, object]:
     return {
         "format_version": FORMAT_VERSION,
         "summary": plan.summary.as_dict(),
-        "users": [user_document(user, saved=False) for user in plan.users],
+        "users": [user_document(user) for user in plan.users],
     }
 
 
-def user_document(user: UserPlan, *, saved: bool) -> dict[str, object]:
-    """One user of the document; `saved` adds the key, live fingerprint and action digest."""
+def user_document(
+    user: UserPlan, *, saved: fingerprints.Fingerprinter | None = None
+) -> dict[str, object]:
+    """One user of the document. `saved` (the plan file's fingerprinter) adds the stored key, the
+    live fingerprint, the action digest and the values' keyed fingerprints."""
     document: dict[str, object] = {
         "user": display_key(user.key),
         "user_id": user.user_id,
@@ -36,13 +39,15 @@ def user_document(user: UserPlan, *, saved: bool) -> dict[str, object]:
         "actions": [_action_document(a, user_key=user.key, saved=saved) for a in user.actions],
     }
     if saved:
-        document["key"] = fingerprints.saved_user_key(user.key)
+        document["key"] = fingerprints.saved_user_key(user.key, saved)
         document["live_fingerprint"] = user.live_fingerprint
-        document["action_digest"] = user.action_digest
+        document["action_digest"] = user.action_digest(saved)
     return document
 
 
-def _action_document(action: Action, *, user_key: str, saved: bool) -> dict[str, object]:
+def _action_document(
+    action: Action, *, user_key: str, saved: fingerprints.Fingerprinter | None
+) -> dict[str, object]:
     document: dict[str, object] = {
         "op": action.op.value,
         "type": action.type,
@@ -50,6 +55,8 @@ def _action_document(action: Action, *, user_key: str, saved: bool) -> dict[str,
         "method_id": action.method_id,
         "display": action.display,
     }
+    if action.reason is not None:
+        document["reason"] = action.reason
     if action.op is Op.PATCH:
         document["changes"] = [
             {"field": c.field, "old": c.old, "new": c.new} for c in action.changes
@@ -68,7 +75,7 @@ def _action_document(action: Action, *, user_key: str, saved: bool) -> dict[str,
 
 
 def _method_document(
-    method: models.DesiredMethod, *, user_key: str, saved: bool
+    method: models.DesiredMethod, *, user_key: str, saved: fingerprints.Fingerprinter | None
 ) -> dict[str, object]:
     document: dict[str, object] = {
         "type": method.type.value,
@@ -82,6 +89,8 @@ def _method_document(
         document["totp_secret"] = {"reference": method.totp_secret.reference}
     if method.relying_party_identifier is not None:
         document["relying_party_identifier"] = method.relying_party_identifier
-    if saved:
-        document["fingerprints"] = fingerprints.method_fingerprints(method, user_key=user_key)
+    if saved is not None and saved.enabled:
+        document["fingerprints"] = fingerprints.method_fingerprints(
+            method, user_key=user_key, fingerprinter=saved
+        )
     return document

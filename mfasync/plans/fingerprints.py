@@ -1,15 +1,22 @@
-"""Fingerprints: short digests that let a saved plan be checked without holding a value.
+"""Fingerprints: digests that let mfasync recognise a value or a plan without holding it.
 
-A live fingerprint covers what the planner reads of a user's listing; an action digest covers the
-actions with their values' fingerprints; a value fingerprint is a salted SHA-256 of one value. The
-digests are compared, never reversed; nothing here is ever shown as a value.
+- `Fingerprinter`: keyed fingerprints (HMAC-SHA256 under the tenant's random state key) of declared
+  values, for the state's method records and a saved plan's value fingerprints. Without a key
+  (`--state none`) there are none at all: an unkeyed hash of a phone number is brute-forced back
+  to the number in well under a second, so it is never written anywhere.
+- `live_fingerprint`: what the planner reads of a user's listing (masked values only).
+- `action_digest`: a user's actions, with their values' keyed fingerprints when there is a key.
+
+The digests are compared, never reversed; nothing here is ever shown as a value.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mfasync import models
@@ -17,20 +24,130 @@ from mfasync import models
 if TYPE_CHECKING:
     from mfasync.plans.actions import Action
 
-_FINGERPRINT_HEX = 16  # 64 bits: collisions are irrelevant at a few methods per user
 _DIGEST_HEX = 32
+_KEY_ID_HEX = 16
 _SAVED_EMAIL_KEY_PREFIX = "email-sha256:"
+_KEYED_EMAIL_KEY_PREFIX = "email-hmac:"
 _EMAIL_KEY_PREFIX = "email:"
 
 
-def value_fingerprint(user_key: str, value: str) -> str:
-    """A salted SHA-256 of a value (secret, phone number, email), short hex.
+@dataclasses.dataclass(frozen=True, slots=True)
+class Fingerprinter:
+    """Keyed fingerprints of declared values. `key=None` (no state): no fingerprints at all.
 
-    The salt (the user key) makes equal values of different users look unrelated. It does not make a
-    phone number unguessable by brute force: a plan file stays a mode-0600 file.
+    Each fingerprint is the full HMAC-SHA256 hex of a domain-separated message, so a state record
+    and a saved plan's field fingerprint of the same value differ, and so do two tenants' (each has
+    its own random key).
     """
-    material = f"mfasync/v1\0{user_key}\0{value}".encode()
-    return hashlib.sha256(material).hexdigest()[:_FINGERPRINT_HEX]
+
+    key: bytes | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def enabled(self) -> bool:
+        return self.key is not None
+
+    @property
+    def key_id(self) -> str | None:
+        """A short public name of the key: a plan saved under one state is checked with it."""
+        return self._mac("key-id")[:_KEY_ID_HEX] if self.key is not None else None
+
+    def method(self, method: models.DesiredMethod) -> str | None:
+        """The record fingerprint of a desired method's value (None: no key, or no known value)."""
+        return self._of_value(method_value(method))
+
+    def body(self, body: Mapping[str, object]) -> str | None:
+        """The record fingerprint of what a POST / PUT item carries: equals `method()` for it."""
+        return self._of_value(body_value(body))
+
+    def field(self, user_key: str, value: str) -> str | None:
+        """A saved plan's fingerprint of one field value of one user."""
+        return self._mac("plan-field", user_key, value) if self.key is not None else None
+
+    def desired_user(self, user: models.DesiredUser) -> str | None:
+        """A fingerprint of a user's whole desired entry (values keyed): did the entry change?"""
+        if self.key is None:
+            return None
+        entry = {
+            "key": user.key,
+            "prune": user.prune.value,
+            "ignore": sorted(field.value for field in user.ignore),
+            "declared_empty": user.declared_empty,
+            "methods": [
+                _method_digest_item(method, user_key=user.key, fingerprinter=self)
+                for method in user.methods
+            ],
+        }
+        return self._mac("desired-user", _DIGEST_ENCODER.encode(entry))
+
+    def _of_value(self, value: str | None) -> str | None:
+        if self.key is None or value is None:
+            return None
+        return self._mac("method-value", value)
+
+    def _mac(self, *parts: str) -> str:
+        assert self.key is not None
+        message = "\0".join(("mfasync/v2", *parts)).encode()
+        return hmac.new(self.key, message, hashlib.sha256).hexdigest()
+
+
+NO_KEY = Fingerprinter()
+"""The fingerprinter of a stateless run: it fingerprints nothing."""
+
+
+def method_value(method: models.DesiredMethod) -> str | None:
+    """The value that identifies a desired method, as one string (None: not known)."""
+    seed = (
+        method.totp_secret.value.get_secret_value()
+        if method.totp_secret is not None and method.totp_secret.value is not None
+        else None
+    )
+    return _identity(
+        method.type.value,
+        phone_number=method.phone_number,
+        email=method.email,
+        totp_secret=seed,
+        key_id=method.key_id,
+        public_key=method.public_key,
+    )
+
+
+def body_value(body: Mapping[str, object]) -> str | None:
+    """`method_value` of what a request body carries."""
+
+    def text(field: str) -> str | None:
+        value = body.get(field)
+        return value if isinstance(value, str) else None
+
+    return _identity(
+        text("type") or "",
+        phone_number=text("phone_number"),
+        email=text("email"),
+        totp_secret=text("totp_secret"),
+        key_id=text("key_id"),
+        public_key=text("public_key"),
+    )
+
+
+def _identity(
+    kind: str,
+    *,
+    phone_number: str | None,
+    email: str | None,
+    totp_secret: str | None,
+    key_id: str | None,
+    public_key: str | None,
+) -> str | None:
+    if kind == models.MethodType.PHONE:
+        value = phone_number
+    elif kind == models.MethodType.EMAIL:
+        value = email.lower() if email is not None else None  # addresses compare without case
+    elif kind == models.MethodType.TOTP:
+        value = totp_secret
+    elif kind == models.MethodType.WEBAUTHN_ROAMING:
+        value = f"{key_id}\0{public_key}" if key_id is not None and public_key is not None else None
+    else:
+        value = None
+    return f"{kind}\0{value}" if value is not None else None
 
 
 def live_fingerprint(live: Sequence[models.LiveMethod]) -> str:
@@ -57,11 +174,20 @@ def live_fingerprint(live: Sequence[models.LiveMethod]) -> str:
     return digest(entries)
 
 
-def saved_user_key(key: str) -> str:
-    """How a user key is stored in a saved plan: `email:` keys fingerprinted, never in clear."""
-    if key.startswith(_EMAIL_KEY_PREFIX):
-        return _SAVED_EMAIL_KEY_PREFIX + value_fingerprint("", key)
-    return key
+def saved_user_key(key: str, fingerprinter: Fingerprinter = NO_KEY) -> str:
+    """How a user key is stored in a saved plan: `email:` keys fingerprinted, never in clear.
+
+    Keyed (HMAC) with a state; without one, a plain SHA-256, which hides the address from a casual
+    reader but not from someone who guesses it (the README says so).
+    """
+    if not key.startswith(_EMAIL_KEY_PREFIX):
+        return key
+    keyed = fingerprinter.field("", key)
+    if keyed is not None:
+        return _KEYED_EMAIL_KEY_PREFIX + keyed[:_DIGEST_HEX]
+    return (
+        _SAVED_EMAIL_KEY_PREFIX + hashlib.sha256(f"mfasync/v1\0\0{key}".encode()).hexdigest()[:16]
+    )
 
 
 #: One encoder for every digest: `json.dumps` with these options builds a new encoder per call,
@@ -79,8 +205,12 @@ def digest(document: object) -> str:
 _NO_ACTIONS_DIGEST = digest([])
 
 
-def method_fingerprints(method: models.DesiredMethod, *, user_key: str) -> dict[str, str | None]:
-    """Fingerprints of a desired method's values (what identifies what would be written)."""
+def method_fingerprints(
+    method: models.DesiredMethod, *, user_key: str, fingerprinter: Fingerprinter
+) -> dict[str, str]:
+    """Keyed fingerprints of a desired method's values (none without a key)."""
+    if not fingerprinter.enabled:
+        return {}
     values: dict[str, str | None] = {
         "phone_number": method.phone_number,
         "email": method.email,
@@ -93,13 +223,15 @@ def method_fingerprints(method: models.DesiredMethod, *, user_key: str) -> dict[
         ),
     }
     return {
-        field: value_fingerprint(user_key, value)
+        field: fingerprint
         for field, value in sorted(values.items())
-        if value is not None
+        if value is not None and (fingerprint := fingerprinter.field(user_key, value)) is not None
     }
 
 
-def _method_digest_item(method: models.DesiredMethod, *, user_key: str) -> dict[str, object]:
+def _method_digest_item(
+    method: models.DesiredMethod, *, user_key: str, fingerprinter: Fingerprinter
+) -> dict[str, object]:
     return {
         "type": method.type.value,
         "id": method.id,
@@ -110,11 +242,13 @@ def _method_digest_item(method: models.DesiredMethod, *, user_key: str) -> dict[
             else None
         ),
         "relying_party_identifier": method.relying_party_identifier,
-        "values": method_fingerprints(method, user_key=user_key),
+        "values": method_fingerprints(method, user_key=user_key, fingerprinter=fingerprinter),
     }
 
 
-def _action_digest_item(action: Action, *, user_key: str) -> dict[str, object]:
+def _action_digest_item(
+    action: Action, *, user_key: str, fingerprinter: Fingerprinter
+) -> dict[str, object]:
     return {
         "op": action.op.value,
         "type": action.type,
@@ -122,17 +256,31 @@ def _action_digest_item(action: Action, *, user_key: str) -> dict[str, object]:
         "method_id": action.method_id,
         "changes": [[c.field, c.old, c.new] for c in action.changes],
         "method": (
-            _method_digest_item(action.method, user_key=user_key)
+            _method_digest_item(action.method, user_key=user_key, fingerprinter=fingerprinter)
             if action.method is not None
             else None
         ),
-        "methods": [_method_digest_item(m, user_key=user_key) for m in action.methods],
+        "methods": [
+            _method_digest_item(m, user_key=user_key, fingerprinter=fingerprinter)
+            for m in action.methods
+        ],
         "replaced": sorted(method.id for method in action.replaced),
     }
 
 
-def action_digest(actions: Sequence[Action], *, user_key: str) -> str:
-    """A fingerprint over a user's actions, value fingerprints included (for saved-plan checks)."""
+def action_digest(
+    actions: Sequence[Action], *, user_key: str, fingerprinter: Fingerprinter = NO_KEY
+) -> str:
+    """A digest of a user's actions (for saved-plan checks), with keyed value fingerprints.
+
+    Without a key the values are left out: a manifest value changed between `plan --out` and
+    `apply --plan` is then seen only where it changes what the plan shows (a masked phone, a name).
+    """
     if not actions:
         return _NO_ACTIONS_DIGEST
-    return digest([_action_digest_item(action, user_key=user_key) for action in actions])
+    return digest(
+        [
+            _action_digest_item(action, user_key=user_key, fingerprinter=fingerprinter)
+            for action in actions
+        ]
+    )

@@ -24,6 +24,11 @@ class UserPlan:
     remaining_count: int = 0
     unmanaged: tuple[models.LiveMethod, ...] = ()
     declared_empty: bool = False
+    # prune: owned keeps undeclared managed methods the state does not say mfasync owns
+    outside: tuple[models.LiveMethod, ...] = ()
+    # with a state: live methods matched to a declared method that no record covers yet, with the
+    # declared value's fingerprint, so the state can record them as adopted
+    adoptions: tuple[tuple[str, str], ...] = ()
 
     @property
     def deletes(self) -> bool:
@@ -41,10 +46,11 @@ class UserPlan:
     def changed(self) -> bool:
         return bool(self.actions)
 
-    @property
-    def action_digest(self) -> str:
-        """A fingerprint over the actions, value fingerprints included (for saved-plan checks)."""
-        return fingerprints.action_digest(self.actions, user_key=self.key)
+    def action_digest(self, fingerprinter: fingerprints.Fingerprinter = fingerprints.NO_KEY) -> str:
+        """A digest of the actions for saved-plan checks, with keyed value fingerprints if any."""
+        return fingerprints.action_digest(
+            self.actions, user_key=self.key, fingerprinter=fingerprinter
+        )
 
 
 def error_plan(key: str, message: str, *, user_id: str | None = None) -> UserPlan:

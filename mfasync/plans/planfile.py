@@ -42,18 +42,28 @@ class SavedUser:
 class SavedUsers(Mapping[str, SavedUser]):
     """Saved users by key. Look up with the manifest's key (`email:...` works: it is hashed)."""
 
-    def __init__(self, users: Sequence[SavedUser]) -> None:
+    def __init__(
+        self,
+        users: Sequence[SavedUser],
+        *,
+        fingerprinter: fingerprints.Fingerprinter = fingerprints.NO_KEY,
+    ) -> None:
         self._by_key = {user.key: user for user in users}
+        self._fingerprinter = fingerprinter
+
+    def stored_key(self, key: str) -> str:
+        """How the plan file stores `key` (email keys fingerprinted as when it was saved)."""
+        return fingerprints.saved_user_key(key, self._fingerprinter)
 
     def __getitem__(self, key: str) -> SavedUser:
-        stored = fingerprints.saved_user_key(key)
+        stored = self.stored_key(key)
         if stored in self._by_key:
             return self._by_key[stored]
         return self._by_key[key]
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and (
-            fingerprints.saved_user_key(key) in self._by_key or key in self._by_key
+            self.stored_key(key) in self._by_key or key in self._by_key
         )
 
     def __iter__(self) -> Iterator[str]:
@@ -71,6 +81,8 @@ class SavedPlan:
     users: SavedUsers
     summary: Mapping[str, int]
     allow_replace: bool | None = None
+    # the fingerprinter the plan was saved with: its digests are checked with the same one
+    fingerprinter: fingerprints.Fingerprinter = fingerprints.NO_KEY
 
     def policy_for(
         self, users: Sequence[models.DesiredUser], *, fallback: models.Policy
@@ -91,18 +103,21 @@ def write_plan_file(
     *,
     manifest_files: Sequence[str],
     policy: models.Policy | None = None,
+    fingerprinter: fingerprints.Fingerprinter = fingerprints.NO_KEY,
 ) -> None:
     """Save `plan` for a later `apply --plan`: mode 0600 from creation, written atomically.
 
     The file is the JSON document plus, per user, the live fingerprint and the action digest; for
-    values only redactions, references and fingerprints. With `policy`, the planning choices are
-    saved too so that the re-plan at apply time uses the same ones.
+    values only redactions, references and, with a state (`fingerprinter`), keyed fingerprints;
+    without one, no value fingerprint at all. With `policy`, the planning choices are saved too so
+    that the re-plan at apply time uses the same ones.
     """
     document: dict[str, object] = {
         "kind": SAVED_PLAN_KIND,
         **documents.to_document(plan),
         "manifest_files": list(manifest_files),
         "allow_replace": policy.allow_replace if policy is not None else None,
+        "state_key_id": fingerprinter.key_id,
     }
     missing = [
         user.key for user in plan.users if user.error is None and user.live_fingerprint is None
@@ -113,7 +128,7 @@ def write_plan_file(
             f"{count(len(missing), 'user')} planned without a live fingerprint "
             f"({names(missing)}); plan with `fingerprints=True` to save the plan"
         )
-    users = [documents.user_document(user, saved=True) for user in plan.users]
+    users = [documents.user_document(user, saved=fingerprinter) for user in plan.users]
     if policy is not None:
         for user, user_document in zip(plan.users, users, strict=True):
             user_document["reseed_totp"] = _reseeds(user, policy)
@@ -168,11 +183,20 @@ class _SavedDocument(pydantic.BaseModel):
     manifest_files: list[str]
     summary: dict[str, int]
     allow_replace: bool | None = None
+    state_key_id: str | None = None
     users: list[_SavedUserDocument]
 
 
-def read_plan_file(path: str | os.PathLike[str]) -> SavedPlan:
-    """Read a plan saved by `write_plan_file`; `errors.PlanFileError` says what is wrong."""
+def read_plan_file(
+    path: str | os.PathLike[str],
+    *,
+    fingerprinter: fingerprints.Fingerprinter = fingerprints.NO_KEY,
+) -> SavedPlan:
+    """Read a plan saved by `write_plan_file`; `errors.PlanFileError` says what is wrong.
+
+    `fingerprinter` is the state's: a plan saved under a state is checked with that state's key,
+    so it must be the same state (a plan saved without a state needs none).
+    """
     where = os.fspath(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -221,9 +245,18 @@ def read_plan_file(path: str | os.PathLike[str]) -> SavedPlan:
     keys = [user.key for user in users]
     if len(set(keys)) != len(keys):
         raise errors.PlanFileError(f"plan file {where} lists a user twice")
+    saved_with = fingerprints.NO_KEY
+    if document.state_key_id is not None:
+        if fingerprinter.key_id != document.state_key_id:
+            raise errors.PlanFileError(
+                f"plan file {where} was saved with another state (key {document.state_key_id}); "
+                "apply it with the --state it was planned with, or plan again"
+            )
+        saved_with = fingerprinter
     return SavedPlan(
         manifest_files=tuple(document.manifest_files),
-        users=SavedUsers(users),
+        users=SavedUsers(users, fingerprinter=saved_with),
         summary=dict(document.summary),
         allow_replace=document.allow_replace,
+        fingerprinter=saved_with,
     )

@@ -114,7 +114,7 @@ def _general(
 
 def _renderings(user_plan: plans.UserPlan) -> tuple[str, str, str]:
     plan = plans.Plan(users=(user_plan,))
-    saved = json.dumps(plans._user_document(user_plan, saved=True), sort_keys=True)
+    saved = json.dumps(plans._user_document(user_plan, saved=plans.NO_KEY), sort_keys=True)
     return rendering.render_json(plan), rendering.render_text(plan), saved
 
 
@@ -164,7 +164,7 @@ def test_without_a_fingerprint_only_the_fingerprint_is_left_out(
 
 
 def test_a_user_without_actions_has_the_digest_of_no_actions() -> None:
-    assert plans.UserPlan(key="auth0|x").action_digest == plans._digest([])
+    assert plans.UserPlan(key="auth0|x").action_digest() == plans._digest([])
 
 
 def test_a_plan_without_fingerprints_cannot_be_saved(tmp_path: object) -> None:

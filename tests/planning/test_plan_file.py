@@ -24,7 +24,7 @@ def test_plan_file_round_trip_keeps_what_apply_needs(tmp_path: Path) -> None:
     alice = saved.users["auth0|alice"]
     assert alice.user_id == "auth0|alice"
     assert alice.live_fingerprint == by_key["auth0|alice"].live_fingerprint
-    assert alice.action_digest == by_key["auth0|alice"].action_digest
+    assert alice.action_digest == by_key["auth0|alice"].action_digest()
     assert [action["op"] for action in alice.actions] == ["create", "patch", "delete"]
     assert saved.users["auth0|carol"].error is not None
     # email keys are stored fingerprinted, and found with the manifest's key
@@ -50,14 +50,57 @@ def test_plan_file_replaces_an_existing_file_with_a_private_one(tmp_path: Path) 
     assert plans.read_plan_file(path).manifest_files == ()
 
 
-def test_plan_file_holds_no_secret_full_phone_number_or_clear_email(tmp_path: Path) -> None:
+KEY = plans.Fingerprinter(b"k" * 32)
+
+
+@pytest.mark.parametrize("fingerprinter", [plans.NO_KEY, KEY], ids=["stateless", "state"])
+def test_plan_file_holds_no_secret_full_phone_number_or_clear_email(
+    tmp_path: Path, fingerprinter: plans.Fingerprinter
+) -> None:
     path = tmp_path / "plan.json"
-    plans.write_plan_file(path, sample.design_plan(with_errors=True), manifest_files=["m.yaml"])
+    plan = sample.design_plan(with_errors=True)
+    plans.write_plan_file(path, plan, manifest_files=["m.yaml"], fingerprinter=fingerprinter)
     text = path.read_text()
     leaked = [value for value in (*sample.SECRETS, *sample.FULL_VALUES) if value in text]
     assert leaked == []
     assert "${env:TOTP_SEED}" in text  # the reference is kept
-    assert plans.value_fingerprint("auth0|bob", b.SEED) in text  # and the seed's fingerprint
+
+
+def test_a_stateless_plan_file_holds_no_value_fingerprint(tmp_path: Path) -> None:
+    # an unkeyed hash of a phone number is brute-forced back to the number in well under a second
+    path = tmp_path / "plan.json"
+    plans.write_plan_file(path, sample.design_plan(), manifest_files=[])
+    document = json.loads(path.read_text())
+    methods = [
+        action["method"]
+        for user in document["users"]
+        for action in user["actions"]
+        if "method" in action
+    ]
+    assert methods
+    assert all("fingerprints" not in method for method in methods)
+    assert document["state_key_id"] is None
+
+
+def test_plan_file_fingerprints_are_keyed_by_the_state(tmp_path: Path) -> None:
+    first, second = tmp_path / "one.json", tmp_path / "two.json"
+    plan = sample.design_plan()
+    plans.write_plan_file(first, plan, manifest_files=[], fingerprinter=KEY)
+    plans.write_plan_file(
+        second, plan, manifest_files=[], fingerprinter=plans.Fingerprinter(b"x" * 32)
+    )
+    seed = KEY.field("auth0|bob", b.SEED)
+    assert seed is not None
+    assert seed in first.read_text()  # the seed's keyed fingerprint
+    assert seed not in second.read_text()  # another state's key gives another fingerprint
+
+
+def test_a_plan_saved_with_a_state_is_refused_with_another_state(tmp_path: Path) -> None:
+    path = tmp_path / "plan.json"
+    plans.write_plan_file(path, sample.design_plan(), manifest_files=[], fingerprinter=KEY)
+    assert plans.read_plan_file(path, fingerprinter=KEY).fingerprinter == KEY
+    with pytest.raises(errors.PlanFileError, match="saved with another state"):
+        plans.read_plan_file(path, fingerprinter=plans.Fingerprinter(b"x" * 32))
 
 
 def test_plan_file_saves_the_policy_for_the_replan(tmp_path: Path) -> None:
@@ -74,7 +117,7 @@ def test_plan_file_saves_the_policy_for_the_replan(tmp_path: Path) -> None:
     restored = saved.policy_for([desired, other], fallback=models.Policy())
     assert restored == policy
     replanned = planning.plan_user(desired, live, restored)
-    assert replanned.action_digest == saved.users["auth0|alice"].action_digest
+    assert replanned.action_digest() == saved.users["auth0|alice"].action_digest
 
 
 @pytest.mark.parametrize(

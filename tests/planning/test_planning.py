@@ -354,6 +354,6 @@ def test_same_input_gives_byte_identical_output_whatever_the_listing_order() -> 
         json.dumps(plans.to_document(plans.Plan(users=(plan(desired, order),))), sort_keys=True)
         for order in (live, list(reversed(live)), live)
     ]
-    digests = {plan(desired, order).action_digest for order in (live, list(reversed(live)))}
+    digests = {plan(desired, order).action_digest() for order in (live, list(reversed(live)))}
     assert documents[0] == documents[1] == documents[2]
     assert len(digests) == 1

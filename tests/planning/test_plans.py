@@ -96,12 +96,24 @@ def test_live_fingerprint_is_stable_under_reordering_and_sees_a_rename() -> None
     assert plans.live_fingerprint([one, two]) != plans.live_fingerprint([one, renamed])
 
 
-def test_value_fingerprint_is_salted_by_user_and_hides_the_value() -> None:
-    first = plans.value_fingerprint("auth0|a", b.SEED)
-    assert first == plans.value_fingerprint("auth0|a", b.SEED)
-    assert first != plans.value_fingerprint("auth0|b", b.SEED)
+def test_field_fingerprint_is_keyed_salted_by_user_and_hides_the_value() -> None:
+    key = plans.Fingerprinter(b"k" * 32)
+    first = key.field("auth0|a", b.SEED)
+    assert first is not None
+    assert first == key.field("auth0|a", b.SEED)
+    assert first != key.field("auth0|b", b.SEED)
+    assert first != plans.Fingerprinter(b"x" * 32).field("auth0|a", b.SEED)
     assert b.SEED not in first
-    assert len(first) == 16
+    assert plans.NO_KEY.field("auth0|a", b.SEED) is None
+
+
+def test_method_fingerprint_of_a_desired_method_equals_that_of_its_request_body() -> None:
+    key = plans.Fingerprinter(b"k" * 32)
+    for method in (b.phone("+14155550123"), b.totp("App"), b.email("a@example.com")):
+        assert key.method(method) is not None
+        assert key.method(method) == key.body(plans.method_body(method, reveal=True))
+    assert key.method(b.phone("+14155550123")) != key.method(b.phone("+14155550124"))
+    assert plans.NO_KEY.method(b.phone("+14155550123")) is None
 
 
 def test_action_digest_changes_with_the_secret_value_not_only_the_shape() -> None:
@@ -109,8 +121,11 @@ def test_action_digest_changes_with_the_secret_value_not_only_the_shape() -> Non
     first = planning.plan_user(b.user(b.totp("App")), [], policy)
     other = planning.plan_user(b.user(b.totp("App", seed=b.OTHER_SEED)), [], policy)
     again = planning.plan_user(b.user(b.totp("App")), [], policy)
-    assert first.action_digest == again.action_digest
-    assert first.action_digest != other.action_digest
+    key = plans.Fingerprinter(b"k" * 32)
+    assert first.action_digest(key) == again.action_digest(key)
+    assert first.action_digest(key) != other.action_digest(key)
+    # without a state key, values are not in the digest at all
+    assert first.action_digest() == other.action_digest()
 
 
 def test_guard_refuses_leaving_a_user_with_methods_with_none() -> None:

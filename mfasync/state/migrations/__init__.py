@@ -1,0 +1,1 @@
+"""Alembic migrations of the state schema; `mfasync.state.schema` runs them on first use."""
