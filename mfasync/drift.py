@@ -33,6 +33,7 @@ class Category(StrEnum):
     MISSING = "missing"
     UNEXPECTED = "unexpected"
     CHANGED = "changed"
+    OUTSIDE = "outside"  # undeclared, kept under prune: owned: enrolled outside mfasync
     UNMANAGED = "unmanaged"
 
 
@@ -49,6 +50,7 @@ EXIT_ERROR = 1
 EXIT_DRIFT = 2
 
 _ORDER: dict[Category, int] = {category: index for index, category in enumerate(Category)}
+_NOT_DRIFT = frozenset({Category.OUTSIDE, Category.UNMANAGED})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -120,7 +122,7 @@ class UserDrift:
         parts = [
             f"{count} {category.value}"
             for category in Category
-            if category is not Category.UNMANAGED and (count := self.count(category))
+            if category not in _NOT_DRIFT and (count := self.count(category))
         ]
         return ", ".join(parts)
 
@@ -145,6 +147,7 @@ class Summary:
     changed: int
     kept: int  # unexpected under prune: none: reported, not drift
     unmanaged: int
+    outside: int = 0  # enrolled outside mfasync, kept under prune: owned: not drift
 
     def as_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)
@@ -174,6 +177,7 @@ class Report:
             changed=sum(1 for f in findings if f.category is Category.CHANGED),
             kept=sum(1 for f in findings if f.category is Category.UNEXPECTED and not f.drift),
             unmanaged=sum(1 for f in findings if f.category is Category.UNMANAGED),
+            outside=sum(1 for f in findings if f.category is Category.OUTSIDE),
         )
 
     @property
@@ -216,14 +220,45 @@ def _user(user: plans.UserPlan, *, kept: bool) -> UserDrift:
         )
         for method in user.unmanaged
     )
+    findings.extend(
+        Finding(
+            category=Category.OUTSIDE,
+            type=method.type,
+            name=method.name,
+            method_id=method.id,
+            display=plans.live_display(method),
+            detail="enrolled outside mfasync, kept (prune: owned)",
+            drift=False,
+        )
+        for method in user.outside
+    )
     findings.sort(key=lambda f: (_ORDER[f.category], f.type, f.name or "", f.method_id or ""))
     return UserDrift(key=user.key, user_id=user.user_id, error=user.error, findings=tuple(findings))
 
 
 def _findings(action: plans.Action, *, kept: bool) -> list[Finding]:
     if action.op is plans.Op.CREATE:
+        if action.reason == plans.REASON_VALUE_CHANGED:
+            return []  # its delete, which names the live method, carries the finding
         return [
-            Finding(Category.MISSING, type=action.type, name=action.name, display=action.display)
+            Finding(
+                Category.MISSING,
+                type=action.type,
+                name=action.name,
+                display=action.display,
+                detail=action.reason or "",
+            )
+        ]
+    if action.op is plans.Op.DELETE and action.reason == plans.REASON_VALUE_CHANGED:
+        return [
+            Finding(
+                Category.CHANGED,
+                type=action.type,
+                name=action.name,
+                method_id=action.method_id,
+                display=action.display,
+                detail="value changed since mfasync wrote it (known from the state)",
+            )
         ]
     if action.op is plans.Op.PATCH:
         detail = ", ".join(

@@ -58,6 +58,7 @@ class Prune(StrEnum):
 
     MANAGED = "managed"  # delete them
     NONE = "none"  # keep them
+    OWNED = "owned"  # delete only those the state says mfasync created or adopted
 
 
 class IgnorableField(StrEnum):

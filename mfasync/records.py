@@ -98,3 +98,16 @@ class JournalEntry:
     status: int | None  # the HTTP status, when there was one
     new_method_ids: tuple[str, ...]  # what a create or a replace made
     answered_at: datetime.datetime | None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Knowledge:
+    """What the state tells the planner about one user (an input to `planning.plan_user`).
+
+    `records`: the user's method records by live method id. `fingerprints`: the keyed fingerprint
+    of each desired method's value, in declaration order (None where the value is not known, e.g.
+    a seed not resolved). An empty `records` plans exactly as no knowledge at all.
+    """
+
+    records: Mapping[str, MethodRecord]
+    fingerprints: tuple[str | None, ...]

@@ -106,7 +106,7 @@ ValueMethod = Annotated[
 Method = PinnedMethod | ValueMethod
 
 IgnorableName = Literal["name", "preferred_authentication_method"]
-PruneName = Literal["managed", "none"]
+PruneName = Literal["managed", "none", "owned"]
 
 
 class Defaults(_Spec):

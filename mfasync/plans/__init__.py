@@ -15,6 +15,8 @@ Nothing here imports the planner, the API client or anything above them.
 """
 
 from mfasync.plans.actions import (
+    REASON_GONE,
+    REASON_VALUE_CHANGED,
     REDACTED,
     Action,
     FieldChange,
@@ -47,6 +49,8 @@ from mfasync.plans.planfile import (
 __all__ = [
     "FORMAT_VERSION",
     "NO_KEY",
+    "REASON_GONE",
+    "REASON_VALUE_CHANGED",
     "REDACTED",
     "SAVED_PLAN_KIND",
     "Action",

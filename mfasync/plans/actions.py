@@ -14,6 +14,12 @@ from mfasync import errors, masking, models
 
 REDACTED = "<redacted>"
 
+REASON_VALUE_CHANGED = "value changed since mfasync wrote it"
+"""Why a matched method is re-created: its state record holds another value than the manifest's."""
+
+REASON_GONE = "mfasync wrote it, now gone"
+"""Why a declared method is created again: the state recorded it, the tenant no longer has it."""
+
 
 class Op(StrEnum):
     """What an action does to the user's methods."""

@@ -38,6 +38,11 @@ def user_document(
         "error": user.error,
         "actions": [_action_document(a, user_key=user.key, saved=saved) for a in user.actions],
     }
+    if user.outside:
+        document["outside"] = [
+            {"id": m.id, "type": m.type, "name": m.name, "display": live_display(m)}
+            for m in user.outside
+        ]
     if saved:
         document["key"] = fingerprints.saved_user_key(user.key, saved)
         document["live_fingerprint"] = user.live_fingerprint

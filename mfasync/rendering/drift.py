@@ -29,6 +29,7 @@ _SYMBOLS: dict[Category, str] = {
     Category.MISSING: "+",
     Category.UNEXPECTED: "-",
     Category.CHANGED: "~",
+    Category.OUTSIDE: "=",
     Category.UNMANAGED: "=",
 }
 
@@ -46,6 +47,8 @@ def summary_line(summary: Summary) -> str:
     notes = []
     if summary.kept:
         notes.append(f"{summary.kept} unexpected kept under prune: none")
+    if summary.outside:
+        notes.append(f"{summary.outside} enrolled outside mfasync")
     if summary.unmanaged:
         notes.append(f"{summary.unmanaged} unmanaged")
     return line + (f" Not drift: {', '.join(notes)}." if notes else "")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import json
 
-from mfasync import plans
+from mfasync import models, plans
 from mfasync.rendering.text import code, md_text, plural
 
 _RESET = "\x1b[0m"
@@ -36,13 +36,14 @@ def render_text(plan: plans.Plan, *, colour: bool = False) -> str:
 
     lines: list[str] = []
     for user in plan.users:
-        if user.error is None and not user.changed:
+        if user.error is None and not user.changed and not user.outside:
             continue
         lines.append(paint(_user_heading(user), _BOLD))
         if user.error is not None:
             lines.append("  " + paint(f"error: {user.error}", _RED))
         for action in user.actions:
             lines.append("  " + paint(action_line(action), _SYMBOLS[action.op][1]))
+        lines.extend(f"  {outside_line(method)}" for method in user.outside)
     lines.append(summary_line(plan.summary))
     return "\n".join(lines) + "\n"
 
@@ -66,7 +67,15 @@ def action_line(action: plans.Action) -> str:
             for change in action.changes
         )
         line += f"  {changes}"
+    if action.reason is not None:
+        line += f"  ({action.reason})"
     return line
+
+
+def outside_line(method: models.LiveMethod) -> str:
+    """A method `prune: owned` keeps: `= totp "Own app": enrolled outside mfasync, kept`."""
+    shown = _describe(method.type, method.name, plans.live_display(method))
+    return f"= {shown}: enrolled outside mfasync, kept"
 
 
 def summary_line(summary: plans.Summary) -> str:

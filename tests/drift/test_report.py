@@ -135,6 +135,7 @@ def test_json_document_has_status_summary_and_every_user() -> None:
         "changed": 1,
         "kept": 0,
         "unmanaged": 1,
+        "outside": 0,  # kept under prune: owned (none here)
     }
     assert [user["status"] for user in document["users"]] == ["drift", "in_sync", "drift"]
 
