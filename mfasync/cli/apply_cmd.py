@@ -17,7 +17,7 @@ import sys
 import click
 
 from mfasync import errors, executing, models, plans, rendering, settings
-from mfasync.cli import options, output, plan_cmd, runs
+from mfasync.cli import options, output, plan_cmd, runs, stateful
 
 
 def _stdin_is_terminal() -> bool:
@@ -55,11 +55,37 @@ async def _apply(
     yes: bool,
     dry_run: bool,
     force: bool,
+    state_url: str,
+    lock_timeout_s: float,
 ) -> executing.ApplyReport | None:
     resolver = runs.resolver()
-    async with runs.connect(connection, run) as (client, governor):
-        backend: executing.Backend = executing.DryRunBackend(client) if dry_run else client
+    # A dry run writes nothing, so it takes no lock and records nothing; it still plans with the
+    # state's records, so that it shows what the real apply would do.
+    async with (
+        stateful.session(
+            state_url,
+            domain=connection.domain,
+            command="apply",
+            console=console,
+            lock_timeout_s=None if dry_run else lock_timeout_s,
+            record=not dry_run,
+        ) as session,
+        runs.connect(connection, run) as (client, governor),
+    ):
+        recorder = session.recorder(read_only=dry_run)
+        backend: executing.Backend = client
+        journal: executing.JournaledBackend | None = None
+        if dry_run:
+            backend = executing.DryRunBackend(client)
+        elif session.store is not None and recorder is not None and session.run_id is not None:
+            # every write is journaled in the state before it is sent
+            journal = executing.JournaledBackend(
+                client, store=session.store, run_id=session.run_id, recorder=recorder
+            )
+            backend = journal
+        users = session.first(users)
         if saved is not None:
+            saved = saved.bind(session.fingerprinter)
             console.result(f"Saved plan: {_saved_summary(saved)}")
             _confirm(console, yes=yes, dry_run=dry_run)
             pending = sum(1 for user in saved.users.values() if user.actions or user.error)
@@ -77,6 +103,7 @@ async def _apply(
                     force=force,
                     on_event=display.on_event,
                     governor=governor,
+                    recorder=recorder,
                 )
         else:
             plan = await runs.plan_with_progress(
@@ -87,6 +114,7 @@ async def _apply(
                 policy=policy,
                 resolver=resolver,
                 console=console,
+                recorder=recorder,
             )
             console.result(plan_cmd.render(plan, "text"))
             if not plan.changed and not plan.summary.errors:
@@ -113,7 +141,29 @@ async def _apply(
                 )
         if isinstance(backend, executing.DryRunBackend):
             _show_requests(console, backend)
+        session.counts.update(_counts(report))
+        session.outcome = "ok" if report.ok else "failed"
+        if journal is not None and journal.failure is not None:
+            session.outcome = "failed"
+            _show_report(console, report)
+            raise errors.StateError(
+                f"{journal.failure}; no write was sent after it, the run stopped after the "
+                "writes in flight (the tenant has what the report above says)"
+            )
         return report
+
+
+def _counts(report: executing.ApplyReport) -> dict[str, int]:
+    applied = report.applied_counts()
+    return {
+        "created": applied[plans.Op.CREATE],
+        "updated": applied[plans.Op.PATCH],
+        "deleted": applied[plans.Op.DELETE],
+        "replaced": applied[plans.Op.REPLACE],
+        "failed": report.count(executing.UserStatus.FAILED),
+        "stale": report.count(executing.UserStatus.STALE),
+        "unchanged": report.unchanged,
+    }
 
 
 def _show_report(console: output.Console, report: executing.ApplyReport) -> None:
@@ -138,6 +188,8 @@ def _show_report(console: output.Console, report: executing.ApplyReport) -> None
     "--report", "report_file", type=click.Path(dir_okay=False), help="Write a JSON report."
 )
 @plan_cmd.reseed_option
+@stateful.state_option
+@stateful.lock_timeout_option
 @options.pace_options
 @options.connection_options
 @click.pass_obj
@@ -150,6 +202,8 @@ def command(
     force: bool,
     report_file: str | None,
     reseed: tuple[str, ...],
+    state_url: str,
+    lock_timeout_s: float,
     concurrency: int,
     max_rps: float,
     only_users: tuple[str, ...],
@@ -185,6 +239,8 @@ def command(
             yes=yes,
             dry_run=dry_run,
             force=force,
+            state_url=state_url,
+            lock_timeout_s=lock_timeout_s,
         )
     )
     if report is None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 
 from mfasync import drift, errors, models, rendering, settings
-from mfasync.cli import options, output, readonly, runs
+from mfasync.cli import options, output, readonly, runs, stateful
 
 # Drift plans without full replaces, so that every difference lands in its exact category (a PUT
 # would fold matched and unmatched methods into one action).
@@ -26,15 +26,17 @@ DRIFT_POLICY = models.Policy(allow_replace=False)
 
 
 def as_compared(users: Sequence[models.DesiredUser]) -> tuple[models.DesiredUser, ...]:
-    """The users as drift plans them: every one under `prune: managed`.
+    """The users as drift plans them: `prune: none` ones under `prune: managed`.
 
     Planning a `prune: none` user as if it were managed turns its unmatched live methods into
-    deletes, which is how drift finds them; `drift.from_plan` then reports them as kept.
+    deletes, which is how drift finds them; `drift.from_plan` then reports them as kept. A
+    `prune: owned` user is planned as declared: what it would delete is drift, what it keeps is
+    reported as enrolled outside mfasync.
     """
     return tuple(
-        user
-        if user.prune is models.Prune.MANAGED
-        else user.model_copy(update={"prune": models.Prune.MANAGED})
+        user.model_copy(update={"prune": models.Prune.MANAGED})
+        if user.prune is models.Prune.NONE
+        else user
         for user in users
     )
 
@@ -45,11 +47,17 @@ async def _compare_with_progress(
     connection: settings.ConnectionSettings,
     run: settings.RunSettings,
     console: output.Console,
+    state_url: str,
 ) -> drift.Report:
     """Read and plan `users` through a read-only backend and report the drift."""
-    async with runs.connect(connection, run) as (client, governor):
+    async with (
+        stateful.session(
+            state_url, domain=connection.domain, command="drift", console=console
+        ) as session,
+        runs.connect(connection, run) as (client, governor),
+    ):
         plan = await runs.plan_with_progress(
-            as_compared(users),
+            session.first(as_compared(users)),
             backend=readonly.ReadOnlyBackend(client),
             governor=governor,
             run=run,
@@ -57,7 +65,9 @@ async def _compare_with_progress(
             resolver=runs.resolver(),
             console=console,
             label="Checking drift",
+            recorder=session.recorder(),
         )
+        session.counts.update(plan.summary.as_dict())
     kept = [user.key for user in users if user.prune is models.Prune.NONE]
     return drift.from_plan(plan, keep_unexpected=kept)
 
@@ -96,6 +106,7 @@ def write_junit(path: str, report: drift.Report) -> None:
     type=click.Path(dir_okay=False),
     help="Also write a JUnit XML report: one test case per user (drift fails, errors error).",
 )
+@stateful.state_option
 @options.pace_options
 @options.connection_options
 @click.pass_context
@@ -104,6 +115,7 @@ def command(
     paths: tuple[str, ...],
     output_format: str,
     junit: str | None,
+    state_url: str,
     concurrency: int,
     max_rps: float,
     only_users: tuple[str, ...],
@@ -121,7 +133,9 @@ def command(
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     report = asyncio.run(
-        _compare_with_progress(users, connection=connection, run=run, console=console)
+        _compare_with_progress(
+            users, connection=connection, run=run, console=console, state_url=state_url
+        )
     )
     console.result(render(report, output_format))
     if junit:

@@ -13,7 +13,7 @@ import sys
 import click
 
 from mfasync import models, plans, rendering, settings
-from mfasync.cli import options, output, runs
+from mfasync.cli import options, output, runs, stateful
 
 EXIT_CHANGES = 2
 
@@ -34,11 +34,18 @@ async def plan_tenant(
     run: settings.RunSettings,
     policy: models.Policy,
     console: output.Console,
+    state_url: str,
     fingerprints: bool = False,
-) -> plans.Plan:
-    async with runs.connect(connection, run) as (client, governor):
-        return await runs.plan_with_progress(
-            users,
+) -> tuple[plans.Plan, plans.Fingerprinter]:
+    """The plan, and the fingerprinter a saved copy of it must use (the state's key)."""
+    async with (
+        stateful.session(
+            state_url, domain=connection.domain, command="plan", console=console
+        ) as session,
+        runs.connect(connection, run) as (client, governor),
+    ):
+        plan = await runs.plan_with_progress(
+            session.first(users),
             backend=client,
             governor=governor,
             run=run,
@@ -46,7 +53,11 @@ async def plan_tenant(
             resolver=runs.resolver(),
             console=console,
             fingerprints=fingerprints,
+            recorder=session.recorder(),
         )
+        session.counts.update(plan.summary.as_dict())
+        session.outcome = "failed" if plan.summary.errors else "ok"
+        return plan, session.fingerprinter
 
 
 def render(plan: plans.Plan, output_format: str) -> str:
@@ -71,6 +82,7 @@ def render(plan: plans.Plan, output_format: str) -> str:
     "--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes (0: none)."
 )
 @reseed_option
+@stateful.state_option
 @options.pace_options
 @options.connection_options
 @click.pass_obj
@@ -81,6 +93,7 @@ def command(
     output_format: str,
     detailed_exitcode: bool,
     reseed: tuple[str, ...],
+    state_url: str,
     concurrency: int,
     max_rps: float,
     only_users: tuple[str, ...],
@@ -97,19 +110,26 @@ def command(
         domain=domain, client_id=client_id, client_secret=client_secret, access_token=access_token
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
-    plan = asyncio.run(
+    plan, fingerprinter = asyncio.run(
         plan_tenant(
             users,
             connection=connection,
             run=run,
             policy=policy,
             console=console,
+            state_url=state_url,
             fingerprints=bool(out),  # only a saved plan (`--out`) carries them
         )
     )
     console.result(render(plan, output_format))
     if out:
-        plans.write_plan_file(out, plan, manifest_files=manifest_set.files, policy=policy)
+        plans.write_plan_file(
+            out,
+            plan,
+            manifest_files=manifest_set.files,
+            policy=policy,
+            fingerprinter=fingerprinter,
+        )
         console.info(f"Plan saved to {out}.")
     if plan.summary.errors:
         raise click.exceptions.Exit(1)

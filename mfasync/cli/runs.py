@@ -212,10 +212,12 @@ async def plan_with_progress(
     console: output.Console,
     label: str = "Planning",
     fingerprints: bool = False,
+    recorder: executing.StateRecorder | None = None,
 ) -> plans.Plan:
     """Read and plan every user through `backend`, with the progress display on stderr.
 
-    `fingerprints`: as `executing.plan_users` (True for a plan that will be saved).
+    `fingerprints`: as `executing.plan_users` (True for a plan that will be saved). `recorder`:
+    plan with the state's records and record what was seen.
     """
     display = ProgressDisplay(console, governor=governor, label=label, total=len(users))
     async with display:
@@ -228,4 +230,5 @@ async def plan_with_progress(
             on_event=display.on_event,
             governor=governor,
             fingerprints=fingerprints,
+            recorder=recorder,
         )

@@ -14,6 +14,7 @@ Public API:
     apply_plan, apply_saved_plan, enforce_guards           (applying)
     ApplyReport, UserOutcome, ActionOutcome, UserStatus, ActionStatus   (reports)
     UserEvent, Phase                                       (events)
+    StateRecorder, JournaledBackend                        (recording: the state's side)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from mfasync.executing.backends import Backend, DryRunBackend, ReadBackend, Reco
 from mfasync.executing.events import Phase, UserEvent
 from mfasync.executing.governor import GovernorStats, RateGovernor
 from mfasync.executing.pipeline import plan_users, run_bounded
+from mfasync.executing.recording import JournaledBackend, StateRecorder
 from mfasync.executing.reports import (
     ActionOutcome,
     ActionStatus,
@@ -39,11 +41,13 @@ __all__ = [
     "Backend",
     "DryRunBackend",
     "GovernorStats",
+    "JournaledBackend",
     "Phase",
     "RateGovernor",
     "ReadBackend",
     "RecordedRequest",
     "Retrier",
+    "StateRecorder",
     "UserEvent",
     "UserOutcome",
     "UserStatus",

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mfasync import errors, models, planning, plans, settings
-from mfasync.executing import backends, events, pipeline, reports, retrying
+from mfasync.executing import backends, events, pipeline, recording, reports, retrying
 from mfasync.executing import governor as governing
 
 #: The fewest times one create is sent while re-listing proves it missing; the retry settings'
@@ -268,6 +268,7 @@ async def apply_saved_plan(
     force: bool = False,
     on_event: events.EventSink | None = None,
     governor: governing.RateGovernor | None = None,
+    recorder: recording.StateRecorder | None = None,
 ) -> reports.ApplyReport:
     """Apply a saved plan: re-read and re-plan each user that had actions; apply the unchanged.
 
@@ -308,6 +309,7 @@ async def apply_saved_plan(
                 policy=effective,
                 resolver=resolver,
                 fingerprint=True,  # compared with the saved plan's
+                recorder=recorder,
             )
             stale = _stale_reason(saved_user, user_plan, fingerprinter=saved.fingerprinter)
             if stale is None:

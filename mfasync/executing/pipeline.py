@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Protocol, TypeVar
 
 from mfasync import errors, masking, models, planning, plans, settings
-from mfasync.executing import backends, events, retrying
+from mfasync.executing import backends, events, recording, retrying
 from mfasync.executing import governor as governing
 
 T = TypeVar("T")
@@ -81,25 +81,48 @@ async def read_and_plan(
     policy: models.Policy,
     resolver: UserResolver,
     fingerprint: bool = False,
+    recorder: recording.StateRecorder | None = None,
 ) -> tuple[plans.UserPlan, tuple[models.LiveMethod, ...] | None]:
     """Plan one user; an error of this user becomes its error plan (live is then None).
 
     `fingerprint`: compute the plan's `live_fingerprint` (see `planning.plan_user`); only a saved
-    plan and its check need it.
+    plan and its check need it. `recorder`: plan with the state's records of the user, and record
+    what the listing showed.
     """
     user_id: str | None = user.user_id
     try:
         user_id = await resolve_user_id(user, backend=backend, retrier=retrier)
         resolved_id = user_id
         live = await retrier.call(lambda: backend.list_methods(resolved_id))
-        user_plan = planning.plan_user(user, live, policy, user_id=user_id, fingerprint=fingerprint)
-        if (user_plan.changed or user_plan.error is not None) and _has_unresolved_secret(user):
-            # Seeds are looked up only when the plan may need one (a create or a replace writes
-            # it; matching never reads it): an in-sync user, the common case of a large run,
-            # costs no look-up and no copy. The re-plan is the plan of the resolved user.
+        if recorder is None:
             user_plan = planning.plan_user(
-                resolver.resolve_user(user), live, policy, user_id=user_id, fingerprint=fingerprint
+                user, live, policy, user_id=user_id, fingerprint=fingerprint
             )
+            if (user_plan.changed or user_plan.error is not None) and _has_unresolved_secret(user):
+                # Seeds are looked up only when the plan may need one (a create or a replace
+                # writes it; matching never reads it): an in-sync user, the common case of a large
+                # run, costs no look-up and no copy. The re-plan is the plan of the resolved user.
+                user_plan = planning.plan_user(
+                    resolver.resolve_user(user),
+                    live,
+                    policy,
+                    user_id=user_id,
+                    fingerprint=fingerprint,
+                )
+            return user_plan, live
+        if _has_unresolved_secret(user):
+            # with a state, a seed's fingerprint is compared with its record (a rotated seed is a
+            # changed value) and goes into the user's desired fingerprint: resolve it first
+            user = resolver.resolve_user(user)
+        user_plan = planning.plan_user(
+            user,
+            live,
+            policy,
+            user_id=user_id,
+            fingerprint=fingerprint,
+            known=recorder.knowledge(user, user_id),
+        )
+        await recorder.observed(user, user_id, live, user_plan)
         return user_plan, live
     except errors.AuthenticationError:
         # Credentials that fail fail for every user: stop the run with one clear error rather
@@ -132,6 +155,7 @@ async def plan_users(
     on_event: events.EventSink | None = None,
     governor: governing.RateGovernor | None = None,
     fingerprints: bool = False,
+    recorder: recording.StateRecorder | None = None,
 ) -> plans.Plan:
     """Read and plan every user, `settings.rate.concurrency` at a time. Never writes.
 
@@ -149,6 +173,7 @@ async def plan_users(
             policy=policy,
             resolver=resolver,
             fingerprint=fingerprints,
+            recorder=recorder,
         )
         results.append(user_plan)
         if on_event is not None:
@@ -159,4 +184,6 @@ async def plan_users(
             )
 
     await run_bounded(users, work, concurrency=settings.rate.concurrency)
+    if recorder is not None:
+        await recorder.flush()
     return plans.Plan(users=tuple(results))  # the Plan sorts its users by key

@@ -83,6 +83,24 @@ class SavedPlan:
     allow_replace: bool | None = None
     # the fingerprinter the plan was saved with: its digests are checked with the same one
     fingerprinter: fingerprints.Fingerprinter = fingerprints.NO_KEY
+    state_key_id: str | None = None  # the key the plan was saved with (None: no state)
+    source: str = ""
+
+    def bind(self, fingerprinter: fingerprints.Fingerprinter) -> SavedPlan:
+        """This plan checked with the state's `fingerprinter`: the state it was planned with.
+
+        A plan saved without a state needs none and is checked without one.
+        """
+        if self.state_key_id is None:
+            return self
+        if fingerprinter.key_id != self.state_key_id:
+            raise errors.PlanFileError(
+                f"plan file {self.source} was saved with another state (key "
+                f"{self.state_key_id}); apply it with the --state it was planned with, "
+                "or plan again"
+            )
+        users = SavedUsers(list(self.users.values()), fingerprinter=fingerprinter)
+        return dataclasses.replace(self, users=users, fingerprinter=fingerprinter)
 
     def policy_for(
         self, users: Sequence[models.DesiredUser], *, fallback: models.Policy
@@ -190,12 +208,12 @@ class _SavedDocument(pydantic.BaseModel):
 def read_plan_file(
     path: str | os.PathLike[str],
     *,
-    fingerprinter: fingerprints.Fingerprinter = fingerprints.NO_KEY,
+    fingerprinter: fingerprints.Fingerprinter | None = None,
 ) -> SavedPlan:
     """Read a plan saved by `write_plan_file`; `errors.PlanFileError` says what is wrong.
 
     `fingerprinter` is the state's: a plan saved under a state is checked with that state's key,
-    so it must be the same state (a plan saved without a state needs none).
+    so it must be the same state (`SavedPlan.bind`; None: bind later).
     """
     where = os.fspath(path)
     try:
@@ -245,18 +263,12 @@ def read_plan_file(
     keys = [user.key for user in users]
     if len(set(keys)) != len(keys):
         raise errors.PlanFileError(f"plan file {where} lists a user twice")
-    saved_with = fingerprints.NO_KEY
-    if document.state_key_id is not None:
-        if fingerprinter.key_id != document.state_key_id:
-            raise errors.PlanFileError(
-                f"plan file {where} was saved with another state (key {document.state_key_id}); "
-                "apply it with the --state it was planned with, or plan again"
-            )
-        saved_with = fingerprinter
-    return SavedPlan(
+    saved = SavedPlan(
         manifest_files=tuple(document.manifest_files),
-        users=SavedUsers(users, fingerprinter=saved_with),
+        users=SavedUsers(users),
         summary=dict(document.summary),
         allow_replace=document.allow_replace,
-        fingerprinter=saved_with,
+        state_key_id=document.state_key_id,
+        source=where,
     )
+    return saved if fingerprinter is None else saved.bind(fingerprinter)

@@ -7,8 +7,10 @@ creates the tenant's row with its random fingerprint key. Plain records in, plai
 Reads: every method record of the tenant is loaded once, on first use, into a per-user cache that
 the planner reads without awaiting (a 100,000-user plan cannot afford one query per user). Writes:
 what a listing saw is buffered and written in batches (`observe`, `flush`); a journal intent is
-committed before the request it announces (`intend`), and its outcome with the records it changes in
-one transaction after (`settle`). One connection, used by one task at a time (an asyncio lock):
+committed before the request it announces (`intend`). An outcome and the records it changes
+(`settle`) are deferred to the next transaction, usually the next intent's, so a write costs one
+commit, not two: an outcome lost with a killed process leaves an intent without an answer, which
+the next apply re-reads anyway. One connection, used by one task at a time (an asyncio lock):
 SQLite has one writer anyway, and the tenant's rate limit, not the database, bounds every run.
 """
 
@@ -35,6 +37,30 @@ from mfasync.state import tables as t
 T = TypeVar("T")
 
 OBSERVATION_BATCH = 500  # users per batch of listing records
+DEFERRED_BATCH = 64  # settled outcomes kept before they are written without waiting for an intent
+
+_INSERT_JOURNAL = sqlalchemy.insert(t.journal).returning(
+    t.journal.c.entry_id, sort_by_parameter_order=True
+)
+_WIPE_USER = sqlalchemy.delete(t.methods).where(
+    t.methods.c.tenant_id == sqlalchemy.bindparam("wipe_tenant"),
+    t.methods.c.user_id == sqlalchemy.bindparam("wipe_user"),
+)
+_DELETE_METHOD = sqlalchemy.delete(t.methods).where(
+    t.methods.c.tenant_id == sqlalchemy.bindparam("gone_tenant"),
+    t.methods.c.user_id == sqlalchemy.bindparam("gone_user"),
+    t.methods.c.method_id == sqlalchemy.bindparam("gone_method"),
+)
+_SETTLE_JOURNAL = (
+    sqlalchemy.update(t.journal)
+    .where(t.journal.c.entry_id == sqlalchemy.bindparam("settled_entry"))
+    .values(
+        outcome=sqlalchemy.bindparam("settled_outcome"),
+        status=sqlalchemy.bindparam("settled_status"),
+        answered_at=sqlalchemy.bindparam("settled_at"),
+        new_method_ids=sqlalchemy.bindparam("settled_ids"),
+    )
+)
 KEY_BYTES = 32
 
 
@@ -101,6 +127,12 @@ class Store:
         self._lock = asyncio.Lock()
         self._cache: dict[str, dict[str, records.MethodRecord]] | None = None
         self._pending: list[Observation] = []
+        # writes that may wait for the next transaction (settled outcomes and their records), in
+        # order: (statement, parameters); runs of one statement go out as one executemany
+        self._deferred: list[tuple[Any, dict[str, object]]] = []
+        self._upsert_methods = self._upsert(t.methods, ("tenant_id", "user_id", "method_id"))
+        self._intents: list[tuple[dict[str, object], asyncio.Future[int]]] = []
+        self._intent_writer: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:  # never the key, never a password
         return f"Store({self.location.display!r}, tenant={self.domain!r})"
@@ -247,8 +279,10 @@ class Store:
             await self.flush()
 
     async def flush(self) -> None:
-        """Write the buffered observations (one transaction)."""
+        """Write the buffered observations and deferred outcomes (one transaction)."""
         if not self._pending or self._cache is None:
+            if self._deferred:
+                await self._transaction(_nothing)
             return
         batch, self._pending = self._pending, []
         cache = self._cache
@@ -347,8 +381,12 @@ class Store:
         method_id: str | None,
         at: datetime.datetime,
     ) -> int:
-        """Journal a write before it is sent (committed when this returns); the entry id."""
-        values = {
+        """Journal a write before it is sent (committed when this returns); the entry id.
+
+        Group commit: intents that arrive while one is being written go out together in the
+        next transaction, so concurrent writers share commits instead of queueing for one each.
+        """
+        values: dict[str, object] = {
             "run_id": run_id,
             "tenant_id": self.tenant_id,
             "user_id": user_id,
@@ -359,11 +397,30 @@ class Store:
             "new_method_ids": "[]",
         }
 
-        async def write(connection: AsyncConnection) -> int:
-            result = await connection.execute(sqlalchemy.insert(t.journal).values(**values))
-            return _new_id(result)
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._intents.append((values, future))
+        if self._intent_writer is None or self._intent_writer.done():
+            self._intent_writer = asyncio.ensure_future(self._write_intents())
+        return await future
 
-        return await self._transaction(write)
+    async def _write_intents(self) -> None:
+        while self._intents:
+            batch, self._intents = self._intents, []
+
+            async def write(connection: AsyncConnection, rows: list[Any] = batch) -> list[int]:
+                result = await connection.execute(_INSERT_JOURNAL, [row for row, _ in rows])
+                return [int(entry_id) for entry_id in result.scalars().all()]
+
+            try:
+                ids = await self._transaction(write)
+            except errors.StateError as exc:
+                for _, waiting in batch:
+                    if not waiting.done():
+                        waiting.set_exception(exc)
+                continue
+            for (_, waiting), entry_id in zip(batch, ids, strict=True):
+                if not waiting.done():
+                    waiting.set_result(entry_id)
 
     async def settle(
         self,
@@ -375,19 +432,35 @@ class Store:
         at: datetime.datetime,
         written: Written | None = None,
     ) -> None:
-        """A journaled write's outcome, and what it changed in the records, in one transaction."""
+        """A journaled write's outcome, and what it changed in the records (one transaction).
+
+        Deferred to the next transaction (see the module docstring); the cache changes at once.
+        """
         written = written or Written()
         new_ids = [method_id for method_id, _, _ in written.created]
-        statement = (
-            sqlalchemy.update(t.journal)
-            .where(t.journal.c.entry_id == entry_id)
-            .values(
-                outcome=outcome.value,
-                status=status,
-                answered_at=at,
-                new_method_ids=json.dumps(new_ids),
-            )
-        )
+        answer: dict[str, object] = {
+            "settled_entry": entry_id,
+            "settled_outcome": outcome.value,
+            "settled_status": status,
+            "settled_at": at,
+            "settled_ids": json.dumps(new_ids),
+        }
+        await self._write_records(user_id, written, at=at, answer=answer)
+
+    async def record_settled(
+        self, user_id: str, written: Written, *, at: datetime.datetime
+    ) -> None:
+        """Record methods an uncertain write made, once a re-listing showed them."""
+        await self._write_records(user_id, written, at=at)
+
+    async def _write_records(
+        self,
+        user_id: str,
+        written: Written,
+        *,
+        at: datetime.datetime,
+        answer: dict[str, object] | None = None,
+    ) -> None:
         created = [
             records.MethodRecord(
                 user_id=user_id,
@@ -400,24 +473,22 @@ class Store:
             )
             for method_id, kind, fingerprint in written.created
         ]
-        gone = list(written.deleted) + [record.method_id for record in created]
-
-        async def write(connection: AsyncConnection) -> None:
-            await connection.execute(statement)
-            condition = sqlalchemy.and_(
-                t.methods.c.tenant_id == self.tenant_id, t.methods.c.user_id == user_id
-            )
-            if written.replaced:
-                await connection.execute(sqlalchemy.delete(t.methods).where(condition))
-            elif gone:
-                await connection.execute(
-                    sqlalchemy.delete(t.methods).where(condition, t.methods.c.method_id.in_(gone))
+        tenant = self.tenant_id
+        if answer is not None:
+            self._deferred.append((_SETTLE_JOURNAL, answer))
+        if written.replaced:
+            self._deferred.append((_WIPE_USER, {"wipe_tenant": tenant, "wipe_user": user_id}))
+        for method_id in written.deleted:
+            self._deferred.append(
+                (
+                    _DELETE_METHOD,
+                    {"gone_tenant": tenant, "gone_user": user_id, "gone_method": method_id},
                 )
-            if created:
-                rows = [_method_row(self.tenant_id, record) for record in created]
-                await connection.execute(sqlalchemy.insert(t.methods), rows)
-
-        await self._transaction(write)
+            )
+        for record in created:
+            self._deferred.append((self._upsert_methods, _method_row(tenant, record)))
+        if len(self._deferred) >= DEFERRED_BATCH:
+            await self._transaction(_nothing)
         if self._cache is not None:
             mine = {} if written.replaced else dict(self._cache.get(user_id, {}))
             for method_id in written.deleted:
@@ -558,9 +629,10 @@ class Store:
         return insert.on_conflict_do_update(index_elements=list(keys), set_=others)
 
     async def _run(self, operation: Any) -> Any:
-        """A read on the store's connection, its errors as `StateError`."""
+        """A read on the store's connection (after the deferred writes), errors as `StateError`."""
         async with self._lock:
             try:
+                await self._write_deferred()
                 result = await operation(self._connection)
                 rows = result.fetchall() if result.returns_rows else []
                 await self._connection.commit()  # end the read transaction: WAL may checkpoint
@@ -573,12 +645,24 @@ class Store:
         """`operation(connection)` in one committed transaction, its errors as `StateError`."""
         async with self._lock:
             try:
+                await self._write_deferred()
                 outcome = await operation(self._connection)
                 await self._connection.commit()
             except SQLAlchemyError as exc:
                 await self._rollback()
                 raise self._failure(exc) from None
         return outcome
+
+    async def _write_deferred(self) -> None:
+        deferred, self._deferred = self._deferred, []
+        start = 0
+        while start < len(deferred):
+            statement = deferred[start][0]
+            end = start
+            while end < len(deferred) and deferred[end][0] is statement:
+                end += 1
+            await self._connection.execute(statement, [item[1] for item in deferred[start:end]])
+            start = end
 
     async def _rollback(self) -> None:
         # if the connection is gone, the failure that brought us here says why
@@ -615,6 +699,10 @@ async def _tenant(connection: AsyncConnection, domain: str) -> tuple[int, bytes]
         row = (await connection.execute(query)).first()
     assert row is not None
     return int(row.tenant_id), bytes.fromhex(row.fingerprint_key)
+
+
+async def _nothing(connection: AsyncConnection) -> None:
+    """A transaction of only the deferred writes."""
 
 
 def _new_id(result: sqlalchemy.CursorResult[Any]) -> int:
