@@ -26,7 +26,7 @@ from pathlib import Path
 import click
 
 from mfasync import emulator, errors, settings
-from mfasync.cli import output
+from mfasync.cli import output, stateful
 
 SEED_FILE = "demo-seed.yaml"
 LEGACY_FILE = "demo-legacy.csv"
@@ -91,6 +91,8 @@ def _pointed_at(emu: emulator.Emulator) -> Iterator[None]:
         settings.ENV_CLIENT_ID: emu.client_id,
         settings.ENV_CLIENT_SECRET: emu.client_secret,
         settings.ENV_ACCESS_TOKEN: None,  # a real tenant's token must not reach the steps
+        # the demo's own state, in its folder: never a real tenant's (say a team's PostgreSQL)
+        stateful.ENV_STATE: stateful.DEMO_STATE,
     }
     saved = {name: os.environ.get(name) for name in wanted}
     try:

@@ -26,6 +26,7 @@ from mfasync import api, executing, models, plans, state
 from mfasync.cli import output
 
 ENV_STATE = "MFASYNC_STATE"
+DEMO_STATE = "sqlite:///.mfasync/state.db"  # relative: inside the demo's own folder
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: CI systems and the variables that name the job (the first one set wins).

@@ -1,10 +1,10 @@
 """Claim: `apply` converges on a large tenant under every fault the emulator can inject at once.
 
 500 users; 10% of API requests answered 500/503; 5% of committed writes lose their answer (the
-connection is dropped after the change); a rate-limit bucket of 3 refilled at 40 per second while
+connection is dropped after the change); a rate-limit bucket of 3 refilled at 60 per second while
 the run may go at 400 (429 storms: the refill is kept well below what the client reaches on a
-loaded machine, so that the storm surely happens); tokens that live two seconds. The run must exit 0 on its own
-(no second run), leave exactly the declared factors, hold no method twice, never leave a user
+loaded machine, so that the storm surely happens); tokens that live two seconds. The run must
+exit 0 on its own (no second run), leave exactly the declared factors, hold no method twice, never leave a user
 without a factor he had, and plan nothing afterwards.
 """
 
@@ -27,7 +27,7 @@ def storm(request: pytest.FixtureRequest) -> Iterator[tuple[emulator.Emulator, t
     built = tenant.build(USERS, seed=request.param)
     config = emulator.Config(
         token_ttl_s=2.0,
-        rate_limit=emulator.RateLimit(burst=3, per_s=40.0),
+        rate_limit=emulator.RateLimit(burst=3, per_s=60.0),
         faults=emulator.Faults(fail_rate=0.10, drop_rate=0.05, seed=request.param),
     )
     with emulator.run_in_thread(config, built.state(random_seed=request.param)) as emu:
