@@ -4,8 +4,8 @@
 connection is dropped after the change); a rate-limit bucket of 3 refilled at 60 per second while
 the run may go at 400 (429 storms: the refill is kept well below what the client reaches on a
 loaded machine, so that the storm surely happens); tokens that live two seconds. The run must
-exit 0 on its own (no second run), leave exactly the declared factors, hold no method twice, never leave a user
-without a factor he had, and plan nothing afterwards.
+exit 0 on its own (no second run), leave exactly the declared factors, hold no method twice,
+never leave a user without a factor he had, and plan nothing afterwards.
 """
 
 from __future__ import annotations
