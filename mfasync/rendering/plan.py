@@ -59,7 +59,7 @@ def action_line(action: plans.Action) -> str:
                 for method in action.replaced
             )
             line += f"; overwrites {overwritten}"
-        return line
+        return line + (f"  ({action.reason})" if action.reason is not None else "")
     line = f"{symbol} {_describe(action.type, action.name, action.display)}"
     if action.op is plans.Op.PATCH:
         changes = ", ".join(
