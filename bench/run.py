@@ -1,4 +1,4 @@
-"""The benchmark harness: `python -m bench.run {all,rate,sdk,economy,scale} [--quick]`.
+"""The benchmark harness: `python -m bench.run {all,rate,sdk,economy,scale,state} [--quick]`.
 
 Runs the chosen benchmarks in order, prints one table of every measured figure against its target,
 and writes it to bench/results/latest.md and latest.json. Exit 0 when every target was met, 1
@@ -9,17 +9,20 @@ about 10 minutes on a 2-core machine, --quick about 1.5 minutes.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 
-from bench import economy, harness, rate, scale, sdk
+from bench import economy, harness, rate, scale, sdk, state
 
 BENCHMARKS: dict[str, Callable[..., list[harness.Row]]] = {
     "rate": rate.run,
     "sdk": sdk.run,
     "economy": economy.run,
     "scale": scale.run,
+    "state": state.run,
 }
 
 
@@ -32,8 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m bench.run " + " ".join(sys.argv[1:] if argv is None else argv)
     start = time.perf_counter()
     rows: list[harness.Row] = []
-    for name in chosen:
-        rows += BENCHMARKS[name](quick=args.quick)
+    with tempfile.TemporaryDirectory(prefix="mfasync-bench-state-") as folder:
+        # every command runs with a state, as a user's does by default, but a throwaway one:
+        # never the working directory's (`state` chooses its own per measurement)
+        os.environ.setdefault("MFASYNC_STATE", f"sqlite:///{folder}/state.db")
+        for name in chosen:
+            rows += BENCHMARKS[name](quick=args.quick)
     seconds = time.perf_counter() - start
     print(harness.table(rows))
     for path in harness.write(rows, command=command, quick=args.quick, seconds=seconds):

@@ -36,9 +36,12 @@ from mfasync.state import tables as t
 
 T = TypeVar("T")
 
-OBSERVATION_BATCH = 500  # users per batch of listing records
+OBSERVATION_BATCH = 2000  # users per batch of listing records
 DEFERRED_BATCH = 64  # settled outcomes kept before they are written without waiting for an intent
 
+#: RETURNING makes SQLAlchemy send a batch of rows as multi-row INSERTs ("insertmanyvalues");
+#: without it psycopg sends one INSERT per row, a third of the speed of SQLite on these rows.
+_INSERT_METHODS = sqlalchemy.insert(t.methods).returning(t.methods.c.method_id)
 _INSERT_JOURNAL = sqlalchemy.insert(t.journal).returning(
     t.journal.c.entry_id, sort_by_parameter_order=True
 )
@@ -131,6 +134,9 @@ class Store:
         # order: (statement, parameters); runs of one statement go out as one executemany
         self._deferred: list[tuple[Any, dict[str, object]]] = []
         self._upsert_methods = self._upsert(t.methods, ("tenant_id", "user_id", "method_id"))
+        self._upsert_users = self._upsert(t.users, ("tenant_id", "user_id")).returning(
+            t.users.c.user_id  # see _INSERT_METHODS
+        )
         self._intents: list[tuple[dict[str, object], asyncio.Future[int]]] = []
         self._intent_writer: asyncio.Future[None] | None = None
 
@@ -310,9 +316,20 @@ class Store:
                         t.methods.c.tenant_id == self.tenant_id, t.methods.c.user_id.in_(chunk)
                     )
                 )
+            if connection.dialect.name == "postgresql":
+                # COPY: PostgreSQL's bulk path, several times the rows/s of multi-row INSERTs
+                for chunk in _chunks(user_ids, 500):
+                    await connection.execute(
+                        sqlalchemy.delete(t.users).where(
+                            t.users.c.tenant_id == self.tenant_id, t.users.c.user_id.in_(chunk)
+                        )
+                    )
+                await _copy_rows(connection, t.methods, method_rows)
+                await _copy_rows(connection, t.users, user_rows)
+                return
             if method_rows:
-                await connection.execute(sqlalchemy.insert(t.methods), method_rows)
-            await connection.execute(self._upsert(t.users, ("tenant_id", "user_id")), user_rows)
+                await connection.execute(_INSERT_METHODS, method_rows)
+            await connection.execute(self._upsert_users, user_rows)
 
         await self._transaction(write)
 
@@ -699,6 +716,34 @@ async def _tenant(connection: AsyncConnection, domain: str) -> tuple[int, bytes]
         row = (await connection.execute(query)).first()
     assert row is not None
     return int(row.tenant_id), bytes.fromhex(row.fingerprint_key)
+
+
+async def _copy_rows(
+    connection: AsyncConnection, table: sqlalchemy.Table, rows: Sequence[Mapping[str, object]]
+) -> None:
+    """COPY `rows` into `table` on the connection's own transaction (PostgreSQL only).
+
+    COPY bypasses the column types, so aware datetimes are stored as naive UTC here, as
+    `tables.UtcDateTime` stores them.
+    """
+    if not rows:
+        return
+    names = [column.name for column in table.columns]
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    columns = ", ".join(f'"{name}"' for name in names)
+    async with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            await copy.write_row([_copy_value(row[name]) for name in names])
+
+
+def _copy_value(value: object) -> object:
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).replace(tzinfo=None)
+    return value
 
 
 async def _nothing(connection: AsyncConnection) -> None:
