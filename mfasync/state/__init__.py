@@ -4,7 +4,8 @@
 - `engines`: the SQLAlchemy async engine of a location, with private SQLite files;
 - `schema`: Alembic migrations, run on first use; a newer state is refused;
 - `tables`: the tables as the latest migration leaves them;
-- `store`: `Store`, one tenant's records, runs, journal and checkpoint;
+- `database`, `method_records`, `journal`, `store`: `Store`, one tenant's records, runs, journal
+  and checkpoint, built in parts (the connection's plumbing, the records, the journal, opening);
 - `lock`: `TenantLock`, the one-apply-at-a-time lock that dies with its holder;
 - `copying`: `push`, the whole state copied to another backend.
 

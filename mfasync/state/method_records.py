@@ -1,0 +1,312 @@
+"""Method and user records: what the state knows of each user's factors and last listing.
+
+Every method record of the tenant is loaded once, on first use, into a per-user cache that the
+planner reads without awaiting (a 100,000-user plan cannot afford one query per user). What a
+listing saw is buffered and written in batches (`observe`, `flush`): the tenant wins over the
+records (a method no longer listed loses its record). A write's changes to the records
+(`write_records`) are deferred to the next transaction with its journal outcome.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mfasync import models, records
+from mfasync.state import tables as t
+from mfasync.state.database import DEFERRED_BATCH, Database, chunks, copy_rows, nothing
+
+OBSERVATION_BATCH = 2000  # users per batch of listing records
+
+#: RETURNING makes SQLAlchemy send a batch of rows as multi-row INSERTs ("insertmanyvalues");
+#: without it a batch goes one INSERT per row.
+_INSERT_METHODS = sqlalchemy.insert(t.methods).returning(t.methods.c.method_id)
+_WIPE_USER = sqlalchemy.delete(t.methods).where(
+    t.methods.c.tenant_id == sqlalchemy.bindparam("wipe_tenant"),
+    t.methods.c.user_id == sqlalchemy.bindparam("wipe_user"),
+)
+_DELETE_METHOD = sqlalchemy.delete(t.methods).where(
+    t.methods.c.tenant_id == sqlalchemy.bindparam("gone_tenant"),
+    t.methods.c.user_id == sqlalchemy.bindparam("gone_user"),
+    t.methods.c.method_id == sqlalchemy.bindparam("gone_method"),
+)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Observation:
+    """What one listing of one user showed, for the records (see `Store.observe`)."""
+
+    user_id: str
+    live: tuple[tuple[str, str], ...]  # (method id, type) of every live method
+    adoptions: Mapping[str, str]  # method id -> fingerprint of the declared value it matched
+    desired_fingerprint: str | None
+    in_sync: bool
+    at: datetime.datetime
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Written:
+    """What a settled write changed in the records (all for one user)."""
+
+    created: tuple[tuple[str, str, str | None], ...] = ()  # (method id, type, fingerprint)
+    deleted: tuple[str, ...] = ()  # method ids
+    replaced: bool = False  # a PUT: every earlier record of the user is gone
+
+
+class MethodRecords(Database):
+    """The records part of the store."""
+
+    async def load(self) -> None:
+        """Read every method record of the tenant into the cache (once)."""
+        if self._cache is not None:
+            return
+        cache: dict[str, dict[str, records.MethodRecord]] = {}
+        query = sqlalchemy.select(t.methods).where(t.methods.c.tenant_id == self.tenant_id)
+        rows = await self._run(lambda c: c.execute(query))
+        for row in rows:
+            record = _method_record(row)
+            cache.setdefault(record.user_id, {})[record.method_id] = record
+        self._cache = cache
+
+    def records_of(self, user_id: str) -> Mapping[str, records.MethodRecord]:
+        """The user's method records by method id (after `load`)."""
+        if self._cache is None:
+            raise RuntimeError("Store.load() first")
+        return self._cache.get(user_id, {})
+
+    async def method_records(self, user_id: str | None = None) -> list[records.MethodRecord]:
+        """Method records, of one user or all, sorted by user and method id (for `state list`)."""
+        query = sqlalchemy.select(t.methods).where(t.methods.c.tenant_id == self.tenant_id)
+        if user_id is not None:
+            query = query.where(t.methods.c.user_id == user_id)
+        query = query.order_by(t.methods.c.user_id, t.methods.c.method_id)
+        rows = await self._run(lambda c: c.execute(query))
+        return [_method_record(row) for row in rows]
+
+    async def user_records(self, user_id: str | None = None) -> dict[str, records.UserRecord]:
+        """User records by user id (all of the tenant, or one)."""
+        query = sqlalchemy.select(t.users).where(t.users.c.tenant_id == self.tenant_id)
+        if user_id is not None:
+            query = query.where(t.users.c.user_id == user_id)
+        rows = await self._run(lambda c: c.execute(query))
+        return {
+            row.user_id: records.UserRecord(
+                user_id=row.user_id,
+                desired_fingerprint=row.desired_fingerprint,
+                last_listed_at=row.last_listed_at,
+                in_sync=bool(row.in_sync),
+            )
+            for row in rows
+        }
+
+    async def observe(self, observation: Observation) -> None:
+        """Record what a listing saw: the tenant wins over the records.
+
+        Methods no longer listed lose their record; listed ones get `last_seen`; a new one is
+        `adopted` (with the declared value's fingerprint) when it matched a declared method, else
+        `seen`; a `seen` one that now matches becomes `adopted`. Buffered: written by batches.
+        """
+        await self.load()
+        assert self._cache is not None
+        existing = self._cache.get(observation.user_id, {})
+        updated: dict[str, records.MethodRecord] = {}
+        for method_id, kind in observation.live:
+            record = existing.get(method_id)
+            fingerprint = observation.adoptions.get(method_id)
+            if record is None:
+                origin = records.MethodOrigin.ADOPTED if fingerprint else records.MethodOrigin.SEEN
+                record = records.MethodRecord(
+                    user_id=observation.user_id,
+                    method_id=method_id,
+                    type=kind,
+                    origin=origin,
+                    fingerprint=fingerprint,
+                    first_seen=observation.at,
+                    last_seen=observation.at,
+                )
+            elif record.origin is records.MethodOrigin.SEEN and fingerprint:
+                record = dataclasses.replace(
+                    record,
+                    origin=records.MethodOrigin.ADOPTED,
+                    fingerprint=fingerprint,
+                    last_seen=observation.at,
+                )
+            else:
+                record = dataclasses.replace(record, last_seen=observation.at)
+            updated[method_id] = record
+        if updated:
+            self._cache[observation.user_id] = updated
+        else:
+            self._cache.pop(observation.user_id, None)
+        self._pending.append(observation)
+        if len(self._pending) >= OBSERVATION_BATCH:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write the buffered observations and deferred outcomes (one transaction)."""
+        if not self._pending or self._cache is None:
+            if self._deferred:
+                await self._transaction(nothing)
+            return
+        batch, self._pending = self._pending, []
+        cache = self._cache
+        user_ids = [observation.user_id for observation in batch]
+        method_rows = [
+            method_row(self.tenant_id, record)
+            for user_id in dict.fromkeys(user_ids)
+            for record in cache.get(user_id, {}).values()
+        ]
+        user_rows = [
+            {
+                "tenant_id": self.tenant_id,
+                "user_id": observation.user_id,
+                "desired_fingerprint": observation.desired_fingerprint,
+                "last_listed_at": observation.at,
+                "in_sync": observation.in_sync,
+            }
+            for observation in {o.user_id: o for o in batch}.values()
+        ]
+
+        async def write(connection: AsyncConnection) -> None:
+            for chunk in chunks(user_ids, 500):
+                await connection.execute(
+                    sqlalchemy.delete(t.methods).where(
+                        t.methods.c.tenant_id == self.tenant_id, t.methods.c.user_id.in_(chunk)
+                    )
+                )
+            if connection.dialect.name == "postgresql":
+                # COPY: PostgreSQL's bulk path, several times the rows/s of multi-row INSERTs
+                for chunk in chunks(user_ids, 500):
+                    await connection.execute(
+                        sqlalchemy.delete(t.users).where(
+                            t.users.c.tenant_id == self.tenant_id, t.users.c.user_id.in_(chunk)
+                        )
+                    )
+                await copy_rows(connection, t.methods, method_rows)
+                await copy_rows(connection, t.users, user_rows)
+                return
+            if method_rows:
+                await connection.execute(_INSERT_METHODS, method_rows)
+            await connection.execute(self._upsert_users, user_rows)
+
+        await self._transaction(write)
+
+    async def forget(self, user_id: str) -> int:
+        """Drop a user's method and user records; returns how many method records went."""
+        await self.flush()
+
+        async def write(connection: AsyncConnection) -> int:
+            result = await connection.execute(
+                sqlalchemy.delete(t.methods).where(
+                    t.methods.c.tenant_id == self.tenant_id, t.methods.c.user_id == user_id
+                )
+            )
+            await connection.execute(
+                sqlalchemy.delete(t.users).where(
+                    t.users.c.tenant_id == self.tenant_id, t.users.c.user_id == user_id
+                )
+            )
+            return int(result.rowcount or 0)
+
+        removed = await self._transaction(write)
+        if self._cache is not None:
+            self._cache.pop(user_id, None)
+        return removed
+
+    async def record_settled(
+        self, user_id: str, written: Written, *, at: datetime.datetime
+    ) -> None:
+        """Record methods an uncertain write made, once a re-listing showed them."""
+        await self.write_records(user_id, written, at=at)
+
+    async def write_records(
+        self,
+        user_id: str,
+        written: Written,
+        *,
+        at: datetime.datetime,
+    ) -> None:
+        """What a write changed in the user's records: in the cache now, in the database with
+        the next transaction (deferred, in order)."""
+        created = [
+            records.MethodRecord(
+                user_id=user_id,
+                method_id=method_id,
+                type=kind,
+                origin=records.MethodOrigin.CREATED,
+                fingerprint=fingerprint,
+                first_seen=at,
+                last_seen=at,
+            )
+            for method_id, kind, fingerprint in written.created
+        ]
+        tenant = self.tenant_id
+        if written.replaced:
+            self._deferred.append((_WIPE_USER, {"wipe_tenant": tenant, "wipe_user": user_id}))
+        for method_id in written.deleted:
+            self._deferred.append(
+                (
+                    _DELETE_METHOD,
+                    {"gone_tenant": tenant, "gone_user": user_id, "gone_method": method_id},
+                )
+            )
+        for record in created:
+            self._deferred.append((self._upsert_methods, method_row(tenant, record)))
+        if len(self._deferred) >= DEFERRED_BATCH:
+            await self._transaction(nothing)
+        if self._cache is not None:
+            mine = {} if written.replaced else dict(self._cache.get(user_id, {}))
+            for method_id in written.deleted:
+                mine.pop(method_id, None)
+            mine.update({record.method_id: record for record in created})
+            self._cache[user_id] = mine
+
+
+def method_row(tenant_id: int, record: records.MethodRecord) -> dict[str, object]:
+    return {
+        "tenant_id": tenant_id,
+        "user_id": record.user_id,
+        "method_id": record.method_id,
+        "type": record.type,
+        "origin": record.origin.value,
+        "fingerprint": record.fingerprint,
+        "first_seen": record.first_seen,
+        "last_seen": record.last_seen,
+    }
+
+
+def _method_record(row: Any) -> records.MethodRecord:
+    return records.MethodRecord(
+        user_id=row.user_id,
+        method_id=row.method_id,
+        type=row.type,
+        origin=records.MethodOrigin(row.origin),
+        fingerprint=row.fingerprint,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+    )
+
+
+def observation(
+    user_id: str,
+    live: Sequence[models.LiveMethod],
+    *,
+    adoptions: Sequence[tuple[str, str]],
+    desired_fingerprint: str | None,
+    in_sync: bool,
+    at: datetime.datetime,
+) -> Observation:
+    """An `Observation` from a listing and the plan made of it."""
+    return Observation(
+        user_id=user_id,
+        live=tuple((method.id, method.type) for method in live),
+        adoptions=dict(adoptions),
+        desired_fingerprint=desired_fingerprint,
+        in_sync=in_sync,
+        at=at,
+    )
