@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mfasync import errors, records
-from mfasync.state import engines, locations, schema
+from mfasync.state import engines, locations
 from mfasync.state import tables as t
 from mfasync.state.journal import Interrupted, Journal, RunInfo
 from mfasync.state.method_records import Observation, Written, observation
@@ -52,6 +52,10 @@ class Store(Journal):
             await engine.dispose()
             raise errors.StateError(f"state {location.display}: {exc.strerror or exc}") from None
         try:
+            # Alembic is imported only here, when a state is opened: a quarter of a second that
+            # `--help`, `validate` and stateless runs need not pay
+            from mfasync.state import schema
+
             await connection.run_sync(lambda sync: schema.upgrade(sync, display=location.display))
             await connection.commit()
             tenant_id, key = await _tenant(connection, tenant)
