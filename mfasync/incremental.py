@@ -4,15 +4,16 @@ The CLI asks `scan_mode` before it reads any log page: a full scan is forced by 
 missing checkpoint, or by a checkpoint older than the log retention (the events since it may be
 gone); a warning is due when the last full scan is older than `--max-full-scan-age-days`, because
 the logs miss some changes. Reasons from the log events themselves come from `mfasync.changefeed`.
-It reads no clock: `now` is handed in.
+It reads no clock: `now` is handed in. `select` then picks the users an incremental run reads.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Mapping, Sequence
 
-from mfasync import records
+from mfasync import models, records
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -53,3 +54,45 @@ def scan_mode(
             warning=None,
         )
     return ScanMode(full_scan_reason=None, warning=warning)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Selection:
+    """The users an incremental run reads, and how many it leaves unread (unchanged since)."""
+
+    read: tuple[models.DesiredUser, ...]
+    skipped: int
+    since: datetime.datetime | None  # the oldest last listing among the skipped users
+
+
+def select(
+    users: Sequence[models.DesiredUser],
+    *,
+    user_records: Mapping[str, records.UserRecord],
+    desired_fingerprints: Mapping[str, str | None],
+    named: frozenset[str],
+) -> Selection:
+    """The users to re-read (DESIGN.md section 8); every other one is unchanged since its listing.
+
+    A user is skipped only when its last listing found it in sync with the same desired entry
+    (`desired_fingerprints`, by manifest key) and no log event names it (`named`). A user declared
+    by `email:` is always read: its user id is known only once the email is looked up.
+    """
+    read: list[models.DesiredUser] = []
+    skipped: list[datetime.datetime] = []
+    for user in users:
+        record = user_records.get(user.user_id) if user.user_id is not None else None
+        wanted = desired_fingerprints.get(user.key)
+        if (
+            record is None
+            or user.user_id in named
+            or not record.in_sync
+            or record.last_listed_at is None
+            or wanted is None
+            or record.desired_fingerprint != wanted
+        ):
+            read.append(user)
+        else:
+            assert record.last_listed_at is not None
+            skipped.append(record.last_listed_at)
+    return Selection(read=tuple(read), skipped=len(skipped), since=min(skipped, default=None))

@@ -201,6 +201,25 @@ class Client:
         payload = _decoded(reply, method="GET", path=path)
         return logs.log_page(payload, link=reply.link, where=f"GET {path}")
 
+    async def newest_log_id(self) -> str | None:
+        """The id of the tenant's newest log event, or None when it has none (`read:logs`).
+
+        Search mode, newest first, one event: where a full scan starts its checkpoint, without
+        paging through every retained event.
+        """
+        path = "/logs"
+        query = "?" + urllib.parse.urlencode(
+            {"sort": "date:-1", "per_page": "1", "page": "0", "fields": "log_id",
+             "include_fields": "true"}
+        )  # fmt: skip
+        reply = await self._call("GET", path, query=query)
+        payload = _decoded(reply, method="GET", path=path)
+        page = logs.log_page(payload, link=None, where=f"GET {path}")
+        if not page.events:
+            return None
+        newest = page.events[0].get("log_id")
+        return newest if isinstance(newest, str) else None
+
     # -- plumbing ----------------------------------------------------------------------------
 
     async def _json(

@@ -17,7 +17,7 @@ import sys
 import click
 
 from mfasync import errors, executing, models, plans, rendering, settings
-from mfasync.cli import options, output, plan_cmd, runs, stateful
+from mfasync.cli import incremental_run, options, output, plan_cmd, runs, stateful
 
 
 def _stdin_is_terminal() -> bool:
@@ -57,6 +57,7 @@ async def _apply(
     force: bool,
     state_url: str,
     lock_timeout_s: float,
+    asked: incremental_run.Asked,
 ) -> executing.ApplyReport | None:
     resolver = runs.resolver()
     # A dry run writes nothing, so it takes no lock and records nothing; it still plans with the
@@ -106,8 +107,17 @@ async def _apply(
                     recorder=recorder,
                 )
         else:
-            plan = await runs.plan_with_progress(
+            choice = await incremental_run.choose(
                 users,
+                asked=asked,
+                session=session,
+                source=client,
+                retrier=executing.Retrier(run.retry, governor=governor),
+                resolver=resolver,
+                console=console,
+            )
+            plan = await runs.plan_with_progress(
+                session.first(choice.users),
                 backend=client,
                 governor=governor,
                 run=run,
@@ -116,6 +126,8 @@ async def _apply(
                 console=console,
                 recorder=recorder,
             )
+            if not dry_run:
+                await incremental_run.record(session, choice)
             console.result(plan_cmd.render(plan, "text"))
             if not plan.changed and not plan.summary.errors:
                 console.result("No changes. Nothing to do.")
@@ -190,6 +202,7 @@ def _show_report(console: output.Console, report: executing.ApplyReport) -> None
 @plan_cmd.reseed_option
 @stateful.state_option
 @stateful.lock_timeout_option
+@incremental_run.incremental_options
 @options.pace_options
 @options.connection_options
 @click.pass_obj
@@ -204,6 +217,10 @@ def command(
     reseed: tuple[str, ...],
     state_url: str,
     lock_timeout_s: float,
+    incremental: bool,
+    full: bool,
+    log_retention_days: float,
+    max_full_scan_age_days: float,
     concurrency: int,
     max_rps: float,
     only_users: tuple[str, ...],
@@ -241,6 +258,12 @@ def command(
             force=force,
             state_url=state_url,
             lock_timeout_s=lock_timeout_s,
+            asked=incremental_run.Asked(
+                incremental=incremental,
+                full=full,
+                log_retention_days=log_retention_days,
+                max_full_scan_age_days=max_full_scan_age_days,
+            ),
         )
     )
     if report is None:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import click
 
-from mfasync import drift, errors, models, rendering, settings
-from mfasync.cli import options, output, readonly, runs, stateful
+from mfasync import drift, errors, executing, models, rendering, settings
+from mfasync.cli import incremental_run, options, output, readonly, runs, stateful
 
 # Drift plans without full replaces, so that every difference lands in its exact category (a PUT
 # would fold matched and unmatched methods into one action).
@@ -48,6 +48,7 @@ async def _compare_with_progress(
     run: settings.RunSettings,
     console: output.Console,
     state_url: str,
+    asked: incremental_run.Asked,
 ) -> drift.Report:
     """Read and plan `users` through a read-only backend and report the drift."""
     async with (
@@ -56,17 +57,28 @@ async def _compare_with_progress(
         ) as session,
         runs.connect(connection, run) as (client, governor),
     ):
+        resolver = runs.resolver()
+        choice = await incremental_run.choose(
+            as_compared(users),
+            asked=asked,
+            session=session,
+            source=client,
+            retrier=executing.Retrier(run.retry, governor=governor),
+            resolver=resolver,
+            console=console,
+        )
         plan = await runs.plan_with_progress(
-            session.first(as_compared(users)),
+            session.first(choice.users),
             backend=readonly.ReadOnlyBackend(client),
             governor=governor,
             run=run,
             policy=DRIFT_POLICY,
-            resolver=runs.resolver(),
+            resolver=resolver,
             console=console,
             label="Checking drift",
             recorder=session.recorder(),
         )
+        await incremental_run.record(session, choice)
         session.counts.update(plan.summary.as_dict())
     kept = [user.key for user in users if user.prune is models.Prune.NONE]
     return drift.from_plan(plan, keep_unexpected=kept)
@@ -107,6 +119,7 @@ def write_junit(path: str, report: drift.Report) -> None:
     help="Also write a JUnit XML report: one test case per user (drift fails, errors error).",
 )
 @stateful.state_option
+@incremental_run.incremental_options
 @options.pace_options
 @options.connection_options
 @click.pass_context
@@ -116,6 +129,10 @@ def command(
     output_format: str,
     junit: str | None,
     state_url: str,
+    incremental: bool,
+    full: bool,
+    log_retention_days: float,
+    max_full_scan_age_days: float,
     concurrency: int,
     max_rps: float,
     only_users: tuple[str, ...],
@@ -134,7 +151,17 @@ def command(
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     report = asyncio.run(
         _compare_with_progress(
-            users, connection=connection, run=run, console=console, state_url=state_url
+            users,
+            connection=connection,
+            run=run,
+            console=console,
+            state_url=state_url,
+            asked=incremental_run.Asked(
+                incremental=incremental,
+                full=full,
+                log_retention_days=log_retention_days,
+                max_full_scan_age_days=max_full_scan_age_days,
+            ),
         )
     )
     console.result(render(report, output_format))

@@ -12,8 +12,8 @@ import sys
 
 import click
 
-from mfasync import models, plans, rendering, settings
-from mfasync.cli import options, output, runs, stateful
+from mfasync import executing, models, plans, rendering, settings
+from mfasync.cli import incremental_run, options, output, runs, stateful
 
 EXIT_CHANGES = 2
 
@@ -36,6 +36,7 @@ async def plan_tenant(
     console: output.Console,
     state_url: str,
     fingerprints: bool = False,
+    asked: incremental_run.Asked = incremental_run.PLAIN,
 ) -> tuple[plans.Plan, plans.Fingerprinter]:
     """The plan, and the fingerprinter a saved copy of it must use (the state's key)."""
     async with (
@@ -44,17 +45,28 @@ async def plan_tenant(
         ) as session,
         runs.connect(connection, run) as (client, governor),
     ):
+        resolver = runs.resolver()
+        choice = await incremental_run.choose(
+            users,
+            asked=asked,
+            session=session,
+            source=client,
+            retrier=executing.Retrier(run.retry, governor=governor),
+            resolver=resolver,
+            console=console,
+        )
         plan = await runs.plan_with_progress(
-            session.first(users),
+            session.first(choice.users),
             backend=client,
             governor=governor,
             run=run,
             policy=policy,
-            resolver=runs.resolver(),
+            resolver=resolver,
             console=console,
             fingerprints=fingerprints,
             recorder=session.recorder(),
         )
+        await incremental_run.record(session, choice)
         session.counts.update(plan.summary.as_dict())
         session.outcome = "failed" if plan.summary.errors else "ok"
         return plan, session.fingerprinter
@@ -83,6 +95,7 @@ def render(plan: plans.Plan, output_format: str) -> str:
 )
 @reseed_option
 @stateful.state_option
+@incremental_run.incremental_options
 @options.pace_options
 @options.connection_options
 @click.pass_obj
@@ -94,6 +107,10 @@ def command(
     detailed_exitcode: bool,
     reseed: tuple[str, ...],
     state_url: str,
+    incremental: bool,
+    full: bool,
+    log_retention_days: float,
+    max_full_scan_age_days: float,
     concurrency: int,
     max_rps: float,
     only_users: tuple[str, ...],
@@ -119,6 +136,12 @@ def command(
             console=console,
             state_url=state_url,
             fingerprints=bool(out),  # only a saved plan (`--out`) carries them
+            asked=incremental_run.Asked(
+                incremental=incremental,
+                full=full,
+                log_retention_days=log_retention_days,
+                max_full_scan_age_days=max_full_scan_age_days,
+            ),
         )
     )
     console.result(render(plan, output_format))
