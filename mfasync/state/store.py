@@ -146,8 +146,12 @@ class Store:
     # -- opening and closing ---------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, location: locations.Location, *, tenant: str) -> Store:
-        """Connect, migrate, and find or create `tenant`'s row. `errors.StateError` if not."""
+    async def open(cls, location: locations.Location, *, tenant: str, create: bool = True) -> Store:
+        """Connect, migrate, and find or create `tenant`'s row. `errors.StateError` if not.
+
+        `create=False` (the `state` commands, which only look): a tenant the state does not hold
+        is an error naming the tenants it holds, instead of a new row with a new key.
+        """
         engine = engines.create_engine(location)
         try:
             connection = await engine.connect()
@@ -162,7 +166,9 @@ class Store:
         try:
             await connection.run_sync(lambda sync: schema.upgrade(sync, display=location.display))
             await connection.commit()
-            tenant_id, key = await _tenant(connection, tenant)
+            tenant_id, key = await _tenant(
+                connection, tenant, create=create, display=location.display
+            )
             await connection.commit()
         except errors.StateError:
             await connection.close()
@@ -558,24 +564,38 @@ class Store:
 
         await self._transaction(write)
 
-    async def runs(self, *, limit: int | None = None) -> list[records.RunRecord]:
-        """Runs, newest first."""
+    async def runs(
+        self, *, limit: int | None = None, user_id: str | None = None
+    ) -> list[records.RunRecord]:
+        """Runs, newest first (with `user_id`: only those that journaled a write for that user)."""
         query = (
             sqlalchemy.select(t.runs)
             .where(t.runs.c.tenant_id == self.tenant_id)
             .order_by(t.runs.c.run_id.desc())
         )
+        if user_id is not None:
+            wrote = sqlalchemy.select(t.journal.c.run_id).where(
+                t.journal.c.tenant_id == self.tenant_id, t.journal.c.user_id == user_id
+            )
+            query = query.where(t.runs.c.run_id.in_(wrote))
         if limit is not None:
             query = query.limit(limit)
         return [_run_record(row) for row in await self._run(lambda c: c.execute(query))]
 
     async def journal(
-        self, *, run_id: int | None = None, user_id: str | None = None, limit: int | None = None
+        self,
+        *,
+        run_id: int | None = None,
+        run_ids: Sequence[int] | None = None,
+        user_id: str | None = None,
+        limit: int | None = None,
     ) -> list[records.JournalEntry]:
-        """Journal entries in the order they were written (of one run, one user, or all)."""
+        """Journal entries in the order they were written (of one run, some runs, one user, all)."""
         query = sqlalchemy.select(t.journal).where(t.journal.c.tenant_id == self.tenant_id)
         if run_id is not None:
             query = query.where(t.journal.c.run_id == run_id)
+        if run_ids is not None:
+            query = query.where(t.journal.c.run_id.in_(list(run_ids)))
         if user_id is not None:
             query = query.where(t.journal.c.user_id == user_id)
         if limit is not None:
@@ -697,9 +717,19 @@ class _Rows(list[Any]):
         return self[0] if self else None
 
 
-async def _tenant(connection: AsyncConnection, domain: str) -> tuple[int, bytes]:
+async def _tenant(
+    connection: AsyncConnection, domain: str, *, create: bool, display: str
+) -> tuple[int, bytes]:
     query = sqlalchemy.select(t.tenants).where(t.tenants.c.domain == domain)
     row = (await connection.execute(query)).first()
+    if row is None and not create:
+        known = sqlalchemy.select(t.tenants.c.domain).order_by(t.tenants.c.domain).limit(6)
+        domains = list((await connection.execute(known)).scalars())
+        held = ", ".join(domains[:5]) + (" ..." if len(domains) > 5 else "")
+        raise errors.StateError(
+            f"the state at {display} holds nothing for {domain} "
+            + (f"(it holds {held}; check --domain)" if domains else "(it holds no tenant yet)")
+        )
     if row is None:
         key = secrets.token_bytes(KEY_BYTES)
         insert = (
