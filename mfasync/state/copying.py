@@ -156,9 +156,13 @@ async def _copy_table(
     A failed read is the source's `StateError`; a failed write raises the driver's error, which
     the caller names as the target's.
     """
+    # RETURNING makes SQLAlchemy send a batch as multi-row INSERTs ("insertmanyvalues");
+    # without it psycopg sends one INSERT per row
+    first_key = next(iter(table.primary_key.columns))
+    insert = sqlalchemy.insert(table).returning(first_key)
     copied = 0
     async for rows in _rows(reading, table, source=source):
-        await writing.execute(sqlalchemy.insert(table), rows)
+        await writing.execute(insert, rows)
         copied += len(rows)
     return copied
 
