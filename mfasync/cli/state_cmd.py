@@ -105,7 +105,7 @@ async def _list(
         return _where(store), rendering.state.users_of(methods, users.values())
 
 
-@command.command("list")
+@command.command("list", short_help="Users and their method records, with origin.")
 @click.option("--user", "user_id", metavar="ID", help="Only this user's records.")
 @_format_option
 @stateful.state_option
@@ -147,7 +147,7 @@ async def _show(
         return _where(store), user, rendering.state.runs_with_writes(oldest_first, entries)
 
 
-@command.command("show")
+@command.command("show", short_help="One user's records and what mfasync wrote for it.")
 @click.argument("user_id", metavar="USER")
 @_format_option
 @stateful.state_option
@@ -176,7 +176,7 @@ async def _history(
         return _where(store), rendering.state.runs_with_writes(runs, entries)
 
 
-@command.command("history")
+@command.command("history", short_help="Runs and their writes, newest first.")
 @click.option("--user", "user_id", metavar="ID", help="Only the runs that wrote for this user.")
 @click.option(
     "--limit",
@@ -270,7 +270,7 @@ async def _forget(
         )
 
 
-@command.command("forget")
+@command.command("forget", short_help="Drop a user's records (asks unless --yes).")
 @click.argument("user_id", metavar="USER")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @stateful.lock_timeout_option
@@ -306,7 +306,7 @@ def forget_command(
 # -- push -----------------------------------------------------------------------------------------
 
 
-@command.command("push")
+@command.command("push", short_help="Copy the whole state to another backend.")
 @click.argument("url", metavar="URL")
 @click.option("--force", is_flag=True, help="Replace the target's mfasync rows if it has any.")
 @stateful.state_option

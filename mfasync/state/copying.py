@@ -8,7 +8,8 @@ are moved past them (`setval`), so that the target's next run or journal entry d
 
 Both databases are first brought to this mfasync's schema (`schema.upgrade`). The source is read in
 one snapshot (a repeatable-read transaction on PostgreSQL, one `BEGIN` on SQLite), streamed in
-batches; the target is written in one transaction, so a failed push leaves it as it was. A target
+batches; the target is written in one transaction, so a failed push leaves it as it was, under
+the target's lock of every tenant it writes (`lock`), so that no apply writes beside it. A target
 that holds any mfasync row is refused unless `force`, which replaces every mfasync row in it (and
 only those: other tables in a team's database are not touched). Messages name locations only by
 their redacted `display`.
@@ -21,12 +22,13 @@ import dataclasses
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from typing import Any, TypeVar
 
+import filelock
 import sqlalchemy
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mfasync import errors
-from mfasync.state import engines, locations, schema
+from mfasync.state import engines, locations, lock, schema
 from mfasync.state import tables as t
 
 T = TypeVar("T")
@@ -71,6 +73,7 @@ async def push(
     async with (
         _connected(source) as reading,
         _connected(target) as writing,
+        contextlib.AsyncExitStack() as stack,
     ):
         await _guarded(source, _migrate(reading, source))
         await _guarded(target, _migrate(writing, target))
@@ -81,8 +84,12 @@ async def push(
                 f"state push: the state at {target.display} is not empty ({describe(before)}); "
                 "pass --force to replace its mfasync rows"
             )
+        domains = await _guarded(source, _domains(reading)) | await _guarded(
+            target, _domains(writing)
+        )
         copied: dict[str, int] = {}
         try:
+            await stack.enter_async_context(_tenants_locked(writing, target, domains))
             if any(before.values()):
                 for table in CLEARED:
                     await writing.execute(sqlalchemy.delete(table))
@@ -178,6 +185,59 @@ async def _rows(
             yield [dict(row) for row in batch]
     except SQLAlchemyError as exc:
         raise errors.StateError(engines.describe_failure(exc, display=source.display)) from None
+
+
+async def _domains(connection: AsyncConnection) -> set[str]:
+    return set((await connection.execute(sqlalchemy.select(t.tenants.c.domain))).scalars())
+
+
+@contextlib.asynccontextmanager
+async def _tenants_locked(
+    writing: AsyncConnection, target: locations.Location, domains: set[str]
+) -> AsyncIterator[None]:
+    """Hold the target's lock of every tenant written: never replace rows under a running apply.
+
+    The lock of `lock.TenantLock`: an advisory lock on the target connection's session
+    (PostgreSQL), the OS file lock beside the target file (SQLite). Taken at once or refused.
+    """
+    files: list[filelock.BaseFileLock] = []
+    try:
+        for domain in sorted(domains):
+            if target.sqlite_path is not None:
+                held = lock.file_lock(target.sqlite_path, domain)
+                try:
+                    held.acquire(timeout=0)
+                except filelock.Timeout:
+                    raise errors.StateError(await _locked(writing, target, domain)) from None
+                files.append(held)
+            else:
+                taken = await writing.execute(
+                    sqlalchemy.text("SELECT pg_try_advisory_lock(:key)"),
+                    {"key": lock.advisory_key(domain)},
+                )
+                if not taken.scalar():
+                    raise errors.StateError(await _locked(writing, target, domain))
+        yield
+    finally:
+        for held in files:
+            held.release()
+        if target.sqlite_path is None:
+            with contextlib.suppress(SQLAlchemyError):  # closing the connection drops them too
+                await writing.execute(sqlalchemy.text("SELECT pg_advisory_unlock_all()"))
+
+
+async def _locked(writing: AsyncConnection, target: locations.Location, domain: str) -> str:
+    query = (
+        sqlalchemy.select(t.lock_holders)
+        .join(t.tenants, t.tenants.c.tenant_id == t.lock_holders.c.tenant_id)
+        .where(t.tenants.c.domain == domain)
+    )
+    holder = (await writing.execute(query)).first()
+    who = f" (run {holder.run_id}, pid {holder.pid} on {holder.host})" if holder else ""
+    return (
+        f"state push: the tenant {domain} is locked in {target.display} by a running "
+        f"apply{who}; wait for it to end"
+    )
 
 
 def _setval(table: sqlalchemy.Table, column: str) -> sqlalchemy.Select[tuple[int]]:

@@ -3,6 +3,8 @@ SQLite to a real PostgreSQL and back, through the CLI."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from mfasync import emulator
+from mfasync import state as state_package
 from mfasync.state import locations
 from tests.state.conftest import (
     apply,
@@ -187,3 +190,33 @@ def test_push_refuses_its_own_database_none_and_a_missing_source(
     assert code == 1
     assert err.startswith(f"there is no state at sqlite:///{missing}")
     assert not missing.parent.exists()
+
+
+def test_push_never_replaces_rows_under_a_running_apply(
+    emu: emulator.Emulator, manifest: Path, tmp_path: Path, state_url: str
+) -> None:
+    source = sqlite_url(tmp_path / "laptop")
+    apply(emu, source, manifest)
+    apply(emu, state_url, manifest)  # the target knows the tenant too
+    before = answers(emu, state_url)
+
+    async def push_while_locked() -> tuple[int, str, str]:
+        location = state_package.parse(state_url)
+        assert location is not None
+        store = await state_package.Store.open(location, tenant=emu.url.lower())
+        try:
+            async with state_package.TenantLock(store, timeout_s=0, host="ci-3", pid=33) as held:
+                await held.name_run(41, since=datetime.datetime.now(datetime.UTC))
+                return await asyncio.to_thread(push, source, state_url, "--force")
+        finally:
+            await store.close()
+
+    code, _, err = asyncio.run(push_while_locked())
+    assert code == 1
+    assert err == (
+        f"state push: the tenant {emu.url.lower()} is locked in {state_url} by a running apply "
+        "(run 41, pid 33 on ci-3); wait for it to end"
+    )
+    assert answers(emu, state_url) == before  # nothing replaced
+    code, _, err = push(source, state_url, "--force")  # the lock is gone with its holder
+    assert code == 0, err
