@@ -69,6 +69,7 @@ def _register() -> None:
         import_cmd,
         plan_cmd,
         schema_cmd,
+        state_cmd,
         validate_cmd,
     )
 
@@ -81,11 +82,15 @@ def _register() -> None:
         import_cmd,
         plan_cmd,
         schema_cmd,
+        state_cmd,
         validate_cmd,
     ):
-        known = {name for param in module.command.params for name in param.opts}
-        if not known & {"-v", "-q"}:
-            module.command.params.extend(_verbosity_options())
+        # a group's subcommands take -v / -q too (`mfasync state list -v`)
+        subcommands = getattr(module.command, "commands", {}).values()
+        for each in (module.command, *subcommands):
+            known = {name for param in each.params for name in param.opts}
+            if not known & {"-v", "-q"}:
+                each.params.extend(_verbosity_options())
         cli.add_command(module.command)
 
 

@@ -17,15 +17,20 @@ from mfasync import settings
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def domain_option(func: F) -> F:
+    """--domain (AUTH0_DOMAIN) alone: the `state` commands name the tenant with it, no more."""
+    return click.option(
+        "--domain",
+        envvar=settings.ENV_DOMAIN,
+        help="tenant.eu.auth0.com (HTTPS), or a URL; plain http only for loopback. "
+        "[env: AUTH0_DOMAIN]",
+    )(func)
+
+
 def connection_options(func: F) -> F:
     """--domain, --client-id, --client-secret, --access-token (each with its AUTH0_* variable)."""
     decorators = [
-        click.option(
-            "--domain",
-            envvar=settings.ENV_DOMAIN,
-            help="tenant.eu.auth0.com (HTTPS), or a URL; plain http only for loopback. "
-            "[env: AUTH0_DOMAIN]",
-        ),
+        domain_option,
         click.option("--client-id", envvar=settings.ENV_CLIENT_ID, help="[env: AUTH0_CLIENT_ID]"),
         click.option(
             "--client-secret",

@@ -84,7 +84,8 @@ def ci_job(environ: Mapping[str, str]) -> str | None:
     return None
 
 
-def _os_user() -> str:
+def os_user() -> str:
+    """Who runs us, for the runs table."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (some containers)
@@ -151,7 +152,7 @@ async def session(
                 state.RunInfo(
                     command=command,
                     host=host,
-                    os_user=_os_user(),
+                    os_user=os_user(),
                     pid=pid,
                     ci_job=ci_job(os.environ),
                     started_at=started,

@@ -14,6 +14,8 @@ prints; the CLI composes it with the executor. It never holds a seed, a token, a
 a full phone number: values only as keyed fingerprints.
 """
 
+from mfasync.state.copying import Pushed, push
+from mfasync.state.copying import describe as describe_counts
 from mfasync.state.locations import DEFAULT, Location, parse
 from mfasync.state.lock import TenantLock
 from mfasync.state.store import Interrupted, Observation, RunInfo, Store, Written, observation
@@ -23,10 +25,13 @@ __all__ = [
     "Interrupted",
     "Location",
     "Observation",
+    "Pushed",
     "RunInfo",
     "Store",
     "TenantLock",
     "Written",
+    "describe_counts",
     "observation",
     "parse",
+    "push",
 ]

@@ -216,24 +216,38 @@ class Journal(MethodRecords):
 
         await self._transaction(write)
 
-    async def runs(self, *, limit: int | None = None) -> list[records.RunRecord]:
-        """Runs, newest first."""
+    async def runs(
+        self, *, limit: int | None = None, user_id: str | None = None
+    ) -> list[records.RunRecord]:
+        """Runs, newest first (with `user_id`: only those that journaled a write for that user)."""
         query = (
             sqlalchemy.select(t.runs)
             .where(t.runs.c.tenant_id == self.tenant_id)
             .order_by(t.runs.c.run_id.desc())
         )
+        if user_id is not None:
+            wrote = sqlalchemy.select(t.journal.c.run_id).where(
+                t.journal.c.tenant_id == self.tenant_id, t.journal.c.user_id == user_id
+            )
+            query = query.where(t.runs.c.run_id.in_(wrote))
         if limit is not None:
             query = query.limit(limit)
         return [_run_record(row) for row in await self._run(lambda c: c.execute(query))]
 
     async def journal(
-        self, *, run_id: int | None = None, user_id: str | None = None, limit: int | None = None
+        self,
+        *,
+        run_id: int | None = None,
+        run_ids: Sequence[int] | None = None,
+        user_id: str | None = None,
+        limit: int | None = None,
     ) -> list[records.JournalEntry]:
-        """Journal entries in the order they were written (of one run, one user, or all)."""
+        """Journal entries in the order they were written (of one run, some runs, one user, all)."""
         query = sqlalchemy.select(t.journal).where(t.journal.c.tenant_id == self.tenant_id)
         if run_id is not None:
             query = query.where(t.journal.c.run_id == run_id)
+        if run_ids is not None:
+            query = query.where(t.journal.c.run_id.in_(list(run_ids)))
         if user_id is not None:
             query = query.where(t.journal.c.user_id == user_id)
         if limit is not None:

@@ -17,6 +17,7 @@ import datetime
 import hashlib
 import sys
 import time
+from pathlib import Path
 from types import TracebackType
 
 import filelock
@@ -35,6 +36,18 @@ def advisory_key(domain: str) -> int:
     """A stable signed 64-bit advisory lock key for a tenant (same for every mfasync)."""
     digest = hashlib.sha256(f"mfasync-lock\0{domain}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def file_lock(database: Path, domain: str) -> filelock.BaseFileLock:
+    """The OS lock of a tenant beside a SQLite state file (not taken yet).
+
+    One lock file per tenant, since a state file may hold several tenants; the OS lock itself,
+    never filelock's "soft" fallback (a file's existence), which a killed process would leave.
+    """
+    tenant = hashlib.sha256(domain.encode()).hexdigest()[:12]
+    path = database.with_name(f"{database.name}.{tenant}.lock")
+    kind = filelock.WindowsFileLock if sys.platform == "win32" else filelock.UnixFileLock
+    return kind(str(path), mode=0o600, is_singleton=False)
 
 
 class TenantLock:
@@ -102,13 +115,8 @@ class TenantLock:
 
     def _try_file(self, location: locations.Location) -> bool:
         assert location.sqlite_path is not None
-        # one lock file per tenant: a state file may hold several tenants
-        tenant = hashlib.sha256(self._store.domain.encode()).hexdigest()[:12]
-        path = location.sqlite_path.with_name(f"{location.sqlite_path.name}.{tenant}.lock")
-        # the OS lock itself, never filelock's "soft" fallback (a file's existence), which a killed
-        # process would leave behind
-        kind = filelock.WindowsFileLock if sys.platform == "win32" else filelock.UnixFileLock
-        lock = kind(str(path), mode=0o600, is_singleton=False)
+        lock = file_lock(location.sqlite_path, self._store.domain)
+        path = lock.lock_file
         try:
             lock.acquire(timeout=0)
         except filelock.Timeout:

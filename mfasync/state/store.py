@@ -38,8 +38,12 @@ class Store(Journal):
     # -- opening and closing ---------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, location: locations.Location, *, tenant: str) -> Store:
-        """Connect, migrate, and find or create `tenant`'s row. `errors.StateError` if not."""
+    async def open(cls, location: locations.Location, *, tenant: str, create: bool = True) -> Store:
+        """Connect, migrate, and find or create `tenant`'s row. `errors.StateError` if not.
+
+        `create=False` (the `state` commands, which only look): a tenant the state does not hold
+        is an error naming the tenants it holds, instead of a new row with a new key.
+        """
         engine = engines.create_engine(location)
         try:
             connection = await engine.connect()
@@ -58,7 +62,9 @@ class Store(Journal):
 
             await connection.run_sync(lambda sync: schema.upgrade(sync, display=location.display))
             await connection.commit()
-            tenant_id, key = await _tenant(connection, tenant)
+            tenant_id, key = await _tenant(
+                connection, tenant, create=create, display=location.display
+            )
             await connection.commit()
         except errors.StateError:
             await connection.close()
@@ -135,9 +141,19 @@ class Store(Journal):
         return dict(row._mapping) if row is not None else None
 
 
-async def _tenant(connection: AsyncConnection, domain: str) -> tuple[int, bytes]:
+async def _tenant(
+    connection: AsyncConnection, domain: str, *, create: bool, display: str
+) -> tuple[int, bytes]:
     query = sqlalchemy.select(t.tenants).where(t.tenants.c.domain == domain)
     row = (await connection.execute(query)).first()
+    if row is None and not create:
+        known = sqlalchemy.select(t.tenants.c.domain).order_by(t.tenants.c.domain).limit(6)
+        domains = list((await connection.execute(known)).scalars())
+        held = ", ".join(domains[:5]) + (" ..." if len(domains) > 5 else "")
+        raise errors.StateError(
+            f"the state at {display} holds nothing for {domain} "
+            + (f"(it holds {held}; check --domain)" if domains else "(it holds no tenant yet)")
+        )
     if row is None:
         key = secrets.token_bytes(KEY_BYTES)
         insert = (

@@ -17,9 +17,14 @@ def test_verbosity_flags_are_accepted_after_the_command(flag: str) -> None:
 
 
 def test_every_command_offers_verbose_and_quiet() -> None:
+    commands = dict(main.cli.commands)
+    for name, command in main.cli.commands.items():  # a group's subcommands too
+        for sub, subcommand in getattr(command, "commands", {}).items():
+            commands[f"{name} {sub}"] = subcommand
+    assert "state list" in commands
     missing = [
         name
-        for name, command in sorted(main.cli.commands.items())
+        for name, command in sorted(commands.items())
         if not {"-v", "-q"} <= {opt for param in command.params for opt in param.opts}
     ]
     assert missing == []
