@@ -11,6 +11,7 @@ becomes that user's error plan; the others go on. Nothing here writes or prints.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Protocol, TypeVar
 
@@ -123,6 +124,9 @@ async def read_and_plan(
             known=recorder.knowledge(user, user_id),
         )
         await recorder.observed(user, user_id, live, user_plan)
+        if user_plan.adoptions:
+            # recorded: a large first run would otherwise hold 100,000 fingerprints to its end
+            user_plan = dataclasses.replace(user_plan, adoptions=())
         return user_plan, live
     except errors.AuthenticationError:
         # Credentials that fail fail for every user: stop the run with one clear error rather

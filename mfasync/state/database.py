@@ -51,7 +51,7 @@ class Database:
         self.domain = domain
         self.fingerprinter = plans.Fingerprinter(key)
         self._lock = asyncio.Lock()
-        self._cache: dict[str, dict[str, records.MethodRecord]] | None = None
+        self._cache: dict[str, Mapping[str, records.MethodRecord]] | None = None
         self._pending: list[Any] = []  # buffered listings (`method_records.Observation`)
         # writes that may wait for the next transaction (settled outcomes and their records), in
         # order: (statement, parameters); runs of one statement go out as one executemany
