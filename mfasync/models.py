@@ -47,14 +47,15 @@ TYPE_ALIASES: dict[str, str] = {"webauthn_roaming": "webauthn-roaming"}
 
 
 class PreferredMethod(StrEnum):
-    """How a phone factor delivers codes."""
+    """How a phone factor delivers codes: sms (the default) or voice."""
 
     SMS = "sms"
     VOICE = "voice"
 
 
 class Prune(StrEnum):
-    """What to do with live managed methods that match no declared method."""
+    """What to do with live managed methods that match no declared method: managed (the default)
+    deletes them, none keeps them."""
 
     MANAGED = "managed"  # delete them
     NONE = "none"  # keep them
