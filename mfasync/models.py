@@ -55,9 +55,11 @@ class PreferredMethod(StrEnum):
 
 class Prune(StrEnum):
     """What to do with live managed methods that match no declared method: managed (the default)
-    deletes them, none keeps them."""
+    deletes them, owned deletes only those that mfasync created or adopted (its state says so),
+    none keeps them."""
 
     MANAGED = "managed"  # delete them
+    OWNED = "owned"  # delete those the state says mfasync created or adopted; keep the others
     NONE = "none"  # keep them
 
 
