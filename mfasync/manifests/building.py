@@ -150,16 +150,16 @@ class Builder:
             )
         )
 
-    def invalid_user(self, data: Any, node: yaml.Node, found: list[ErrorDetails]) -> None:
-        """What is still checked of a user that did not validate, as for a valid one: its
-        identity (for duplicates), its methods that validated (duplicates, warnings), and the
+    def invalid_user(
+        self, data: Any, node: yaml.Node, found: list[ErrorDetails], keys: list[plain.KeyProblem]
+    ) -> None:
+        """What is still checked of a user that has a problem, as for a valid one: its identity
+        (for duplicates), its methods without a problem (duplicates, warnings), and the
         `methods: []` warning. The user itself is left out of the users."""
         if not isinstance(data, dict):
             return
-        wrong = {
-            error["loc"][:2] if error["loc"][:1] == ("methods",) else error["loc"][:1]
-            for error in found
-        }
+        wrong = {e["loc"][:2] if e["loc"][:1] == ("methods",) else e["loc"][:1] for e in found}
+        wrong.update(problem.path for problem in keys)
         key = _declared_identity(data, wrong)
         if key is not None:
             self.identity(node, key)

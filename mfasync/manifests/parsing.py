@@ -26,8 +26,6 @@ from mfasync.manifests import building, messages, plain, schema, streaming
 
 _INT_TAG = "tag:yaml.org,2002:int"
 Problems = tuple[errors.Problem, ...]
-Identity = building.Identity
-identity_key = building.identity_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +52,7 @@ class Parsed:
     """What `load` needs beyond ParseResult: every declared identity, valid user or not."""
 
     result: ParseResult
-    identities: tuple[Identity, ...]
+    identities: tuple[building.Identity, ...]
 
 
 def parse(text: str, source: str, *, base_dir: str | None = None) -> ParseResult:
@@ -179,7 +177,7 @@ def _user(node: yaml.Node, builder: building.Builder) -> None:
     if isinstance(user, schema.User):
         builder.user(user, node)
     else:
-        builder.invalid_user(data, node, wrong)
+        builder.invalid_user(data, node, wrong, found)
 
 
 def _data_of(node: yaml.Node, found: list[plain.KeyProblem], path: plain.Loc = ()) -> Any:
