@@ -7,7 +7,7 @@ This module does no I/O and knows nothing about YAML, HTTP or the CLI.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Any, Self
 
@@ -47,18 +47,20 @@ TYPE_ALIASES: dict[str, str] = {"webauthn_roaming": "webauthn-roaming"}
 
 
 class PreferredMethod(StrEnum):
-    """How a phone factor delivers codes."""
+    """How a phone factor delivers codes: sms (the default) or voice."""
 
     SMS = "sms"
     VOICE = "voice"
 
 
 class Prune(StrEnum):
-    """What to do with live managed methods that match no declared method."""
+    """What to do with live managed methods that match no declared method: managed (the default)
+    deletes them, owned deletes only those that mfasync created or adopted (its state says so),
+    none keeps them."""
 
     MANAGED = "managed"  # delete them
+    OWNED = "owned"  # delete those the state says mfasync created or adopted; keep the others
     NONE = "none"  # keep them
-    OWNED = "owned"  # delete only those the state says mfasync created or adopted
 
 
 class IgnorableField(StrEnum):
@@ -111,14 +113,17 @@ class _Frozen(BaseModel):
         so that CPython gives the instance dict the class's shared key table (PEP 412): about half
         the size of the dict `model_construct` assigns whole.
         """
+        defaults = _DEFAULTS.get(cls)
+        if defaults is None:
+            defaults = _DEFAULTS[cls] = _defaults_of(cls)
         instance = cls.__new__(cls)
         used = 0
-        for name, info in cls.__pydantic_fields__.items():
+        for name, default, factory in defaults:
             if name in values:
                 value = values[name]
                 used += 1
             else:
-                value = info.get_default(call_default_factory=True)
+                value = default if factory is None else factory()
             object.__setattr__(instance, name, value)
         if used != len(values):
             unknown = sorted(set(values) - set(cls.__pydantic_fields__))
@@ -127,6 +132,23 @@ class _Frozen(BaseModel):
         object.__setattr__(instance, "__pydantic_extra__", None)
         object.__setattr__(instance, "__pydantic_private__", None)
         return instance
+
+
+# Each model's fields in declaration order, with the default (frozen models' defaults are
+# immutable: one object serves every instance) or the default factory. Found once per class:
+# `construct_shared` runs for every value of a large manifest, and pydantic's `get_default` cost
+# more than the rest of it.
+_Defaults = tuple[tuple[str, Any, Callable[[], Any] | None], ...]
+_DEFAULTS: dict[type[BaseModel], _Defaults] = {}
+
+
+def _defaults_of(cls: type[BaseModel]) -> _Defaults:
+    return tuple(
+        (name, None, lambda info=info: info.get_default(call_default_factory=True))
+        if info.default_factory is not None
+        else (name, info.get_default(), None)
+        for name, info in cls.__pydantic_fields__.items()
+    )
 
 
 class SourceLocation(_Frozen):

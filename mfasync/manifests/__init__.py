@@ -4,7 +4,8 @@
     load(paths) -> ManifestSet                  files and folders; raises ManifestError
     check(paths) -> CheckResult                 like load, but returns every problem
     dump_users(users, *, comment=None) -> str   YAML text that parses back to `users`
-    json_schema() -> dict                       draft 2020-12, for editors
+    json_schema() -> dict                       draft 2020-12, for editors (from `schema`'s models,
+                                                which are also what validates)
 
 The only other home of yaml is `secretrefs`. What this package must not do: resolve secret
 references, call the API, print, or read the environment.

@@ -1,8 +1,9 @@
-"""Checks and normal forms of single manifest values (phone, email, names, keys, hostnames).
+"""Checks and normal forms of single manifest values (phone, email, names, keys, hostnames, seeds).
 
 Each checker returns the normal form or raises `FieldError` with a message fit for a manifest
 problem. Messages never repeat a phone number (personal data) nor a secret. No YAML here: the
-parser hands plain strings in, so these rules are shared by every way a manifest is read.
+format models (`schema`) run these on plain strings, and the importers reuse them, so these rules
+are shared by every way a manifest is read.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Iterable
 
 import email_validator
 import phonenumbers
+
+from mfasync import errors, models, secretrefs
 
 NAME_MAX_CHARS = 20
 PHONE_EXAMPLE = '"+14155550123"'
@@ -99,3 +102,31 @@ def hostname(text: str) -> str:
             "(no scheme, port or path)"
         )
     return host
+
+
+def totp_secret(text: str) -> str:
+    """A secret reference in its canonical spelling, or an inline seed as un-padded Base32.
+
+    The two never look alike (Base32 has no `${`), so `secretrefs.is_reference` tells them apart
+    again after validation.
+    """
+    try:
+        if secretrefs.is_reference(text):
+            return str(secretrefs.parse_reference(text))
+        return secretrefs.normalize_totp_secret(text)
+    except errors.SecretRefError as exc:
+        raise FieldError(f"'totp_secret' is invalid: {exc}") from None
+
+
+def pinned_id(text: str, *, method_type: str) -> str:
+    """A live method id whose prefix is the method's type (`phone|dev_...`), kept as written."""
+    canonical = models.TYPE_ALIASES.get(method_type, method_type)
+    prefix, bar, rest = text.partition("|")
+    if not bar or not rest.strip():
+        raise FieldError(f"'id' must be a live method id such as '{canonical}|dev_...'")
+    if models.TYPE_ALIASES.get(prefix, prefix) != canonical:
+        raise FieldError(
+            f"id prefix {prefix!r} does not match type {canonical!r}; a pinned {canonical} method "
+            f"has an id like '{canonical}|dev_...'"
+        )
+    return text

@@ -144,7 +144,7 @@ class NodeReader:
         self.end(sequence)
 
     def at_end(self) -> bool:
-        return _is(self._loader.peek_event(), yaml.CollectionEndEvent)
+        return isinstance(self._loader.peek_event(), yaml.CollectionEndEvent)
 
     def end(self, node: yaml.Node) -> None:
         node.end_mark = self._loader.get_event().end_mark
@@ -168,7 +168,11 @@ class NodeReader:
                 )
             return anchored
         if _is(event, yaml.ScalarEvent):
-            self._check_anchor(event)
+            # The calls for anchors are made only for anchored scalars: most scalars of a large
+            # file come through here, and the calls cost more than the rest of it.
+            anchor = event.anchor
+            if anchor is not None:
+                self._check_anchor(event)
             loader.get_event()
             tag = event.tag
             if tag is None or tag == "!":
@@ -176,7 +180,8 @@ class NodeReader:
             scalar = yaml.ScalarNode(
                 tag, event.value, event.start_mark, event.end_mark, style=event.style
             )
-            self._opened(scalar, event.anchor)
+            if anchor is not None or self._root is None:
+                self._opened(scalar, anchor)
             return scalar
         collection: yaml.CollectionNode | None = self.mapping_start()
         if collection is None:

@@ -95,7 +95,7 @@ CASES = [
         "version: 1\ndefaults: {prune: all}\nusers: []\n",
         2,
         19,
-        "prune must be one of managed, none, owned, not 'all'",
+        "prune must be one of managed, owned, none, not 'all'",
     ),
     (
         "ignore phone",

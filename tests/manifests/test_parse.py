@@ -168,3 +168,20 @@ def test_anchors_and_aliases_are_followed() -> None:
     )
     a, b = manifests.parse(text, "t.yaml").users
     assert a.methods == b.methods
+
+
+def test_prune_owned_is_read_from_defaults_and_from_a_user() -> None:
+    text = (
+        "version: 1\ndefaults: {prune: owned}\nusers:\n"
+        "  - {user_id: a, methods: []}\n"
+        "  - {user_id: b, prune: owned, methods: []}\n"
+        "  - {user_id: c, prune: managed, methods: []}\n"
+    )
+    result = manifests.parse(text, "t.yaml")
+    assert [u.prune for u in result.users] == [
+        models.Prune.OWNED,
+        models.Prune.OWNED,
+        models.Prune.MANAGED,
+    ]
+    # Only `managed` deletes every undeclared method: `owned` gets no `methods: []` warning.
+    assert [(w.line, w.severity) for w in result.warnings] == [(6, "warning")]
