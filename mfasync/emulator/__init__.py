@@ -50,8 +50,16 @@ from mfasync.emulator.config import (
 from mfasync.emulator.masking import mask_email, mask_phone
 from mfasync.emulator.seed import add_bulk_users, load_seed_file, seed_mapping
 from mfasync.emulator.server import Emulator, run_in_thread, serve
+from mfasync.emulator.simulate import (
+    add_login_noise,
+    record_event,
+    simulate_enrollment,
+    simulate_unenrollment,
+    simulate_user_deletion,
+)
 from mfasync.emulator.state import State
 from mfasync.emulator.stats import Stats
+from mfasync.emulator.tenantlog import TenantLog
 
 __all__ = [
     "ALL_SCOPES",
@@ -62,11 +70,17 @@ __all__ = [
     "RateLimit",
     "State",
     "Stats",
+    "TenantLog",
     "add_bulk_users",
+    "add_login_noise",
     "load_seed_file",
     "mask_email",
     "mask_phone",
+    "record_event",
     "run_in_thread",
     "seed_mapping",
     "serve",
+    "simulate_enrollment",
+    "simulate_unenrollment",
+    "simulate_user_deletion",
 ]
