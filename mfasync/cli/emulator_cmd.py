@@ -56,6 +56,20 @@ def _announce(console: output.Console, emu: emulator.Emulator) -> None:
     "--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0: any free."
 )
 @click.option(
+    "--log-retention-days",
+    type=click.FloatRange(min=0, min_open=True),
+    default=2.0,
+    show_default=True,
+    help="Tenant logs older than this are gone.",
+)
+@click.option(
+    "--log-delay",
+    type=click.FloatRange(0),
+    default=0.0,
+    show_default=True,
+    help="Seconds before a tenant log event becomes visible.",
+)
+@click.option(
     "--seed",
     "seed_file",
     type=click.Path(exists=True, dir_okay=False, path_type=pathlib.Path),
@@ -80,6 +94,8 @@ def command(
     console: output.Console,
     host: str,
     port: int,
+    log_retention_days: float,
+    log_delay: float,
     seed_file: pathlib.Path | None,
     client_id: str,
     client_secret: str | None,
@@ -101,6 +117,8 @@ def command(
     config = emulator.Config(
         host=host,
         port=port,
+        log_retention_s=log_retention_days * 86400.0,
+        log_delay_s=log_delay,
         client_id=client_id,
         token_ttl_s=token_ttl,
         rate_limit=_rate_limit(burst, rate),

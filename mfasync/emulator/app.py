@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mfasync.emulator import middleware, oauth, routes
+from mfasync.emulator import admin, logroutes, middleware, oauth, routes
 from mfasync.emulator.context import CONTEXT, Context
 
 
@@ -15,9 +15,11 @@ def build(context: Context) -> web.Application:
     app = web.Application(middlewares=middleware.ORDER)
     app[CONTEXT] = context
     scopes: dict[tuple[str, str], str] = {}
-    for method, path, handler, scope in routes.TABLE:
-        app.router.add_route(method, path, handler)
+    for method, path, handler, scope in (*routes.TABLE, *logroutes.TABLE):
+        # Every successful write is logged as a `sapi` event (`logroutes`).
+        app.router.add_route(method, path, logroutes.logging_writes(method, path, handler))
         scopes[(method, path)] = scope
     app[middleware.REQUIRED_SCOPES] = scopes
-    app.router.add_post(oauth.TOKEN_ROUTE, oauth.token)
+    app.router.add_post(oauth.TOKEN_ROUTE, logroutes.logging_tokens(oauth.token))
+    admin.add_routes(app)
     return app

@@ -16,6 +16,7 @@ ALL_SCOPES: tuple[str, ...] = (
     "create:authentication_methods",
     "delete:authentication_methods",
     "read:authentication_methods",
+    "read:logs",
     "read:users",
     "update:authentication_methods",
 )
@@ -89,6 +90,10 @@ class Config:
     client_secret: str = dataclasses.field(default_factory=_generated_secret, repr=False)
     scopes: tuple[str, ...] = ALL_SCOPES
     token_ttl_s: float = 86400.0
+    #: Tenant logs (`tenantlog`): events older than this are gone (the service keeps 1 to 30
+    #: days by plan; None keeps everything); an event shows only `log_delay_s` after it happened.
+    log_retention_s: float | None = 2 * 86400.0
+    log_delay_s: float = 0.0
     static_tokens: Mapping[str, tuple[str, ...]] = dataclasses.field(
         default_factory=dict, repr=False
     )
@@ -99,5 +104,9 @@ class Config:
     )
 
     def __post_init__(self) -> None:
+        if self.log_retention_s is not None and self.log_retention_s <= 0:
+            raise ValueError("log_retention_s must be positive")
+        if self.log_delay_s < 0:
+            raise ValueError("log_delay_s must not be negative")
         if self.token_ttl_s <= 0:
             raise ValueError("token_ttl_s must be positive")

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from mfasync.emulator import problems
+from mfasync.emulator import problems, tenantlog
 
 _ID_ALPHABET = string.ascii_letters + string.digits
 _ID_LENGTH = 16
@@ -74,6 +74,8 @@ class State:
         self._by_email: dict[str, list[str]] = {}
         self._had_methods: set[str] = set()
         self._emptied: set[str] = set()
+        #: The tenant's log events (`tenantlog`), timed by the same clock.
+        self.logs = tenantlog.TenantLog(clock=clock)
 
     def __repr__(self) -> str:
         return f"State(users={len(self._users)})"
@@ -164,6 +166,32 @@ class State:
             methods = self._user_methods(user_id)
             self._methods[user_id] = [m for m in methods if m["id"] != method_id]
             self._note(user_id)
+
+    def delete_user(self, user_id: str) -> None:
+        """Remove a user and its methods (404 if unknown); the simulated deletions use it."""
+        with self._lock:
+            user = self._users.pop(user_id, None)
+            if user is None:
+                raise problems.user_not_found()
+            del self._methods[user_id]
+            email = user.get("email")
+            if isinstance(email, str):
+                for key in {email, email.lower()}:
+                    owners = self._by_email.get(key, [])
+                    if user_id in owners:
+                        owners.remove(user_id)
+                    if not owners:
+                        self._by_email.pop(key, None)
+            self._had_methods.discard(user_id)
+
+    def user_email(self, user_id: str) -> str | None:
+        """The user's stored email (None: no email); 404 if the user is unknown."""
+        with self._lock:
+            user = self._users.get(user_id)
+            if user is None:
+                raise problems.user_not_found()
+            email = user.get("email")
+            return email if isinstance(email, str) else None
 
     def methods_of(self, user_id: str) -> list[Method]:
         """The user's methods, unmasked, secrets included (copies; for tests and benchmarks)."""
