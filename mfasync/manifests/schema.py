@@ -78,7 +78,7 @@ class Spec(BaseModel):
 class PinnedMethod(Spec):
     """Keep an existing live method as it is (matched by id only; its name may be patched)."""
 
-    what: ClassVar[str] = "a method"
+    what: ClassVar[str] = "a pinned method"  # messages name it as a method of its type
     type: Literal["phone", "email", "totp", "webauthn-roaming", "webauthn_roaming"]
     id: Annotated[
         str,

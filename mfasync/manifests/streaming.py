@@ -14,11 +14,12 @@ values from nodes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import yaml
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Collection = TypeVar("_Collection", yaml.MappingNode, yaml.SequenceNode)
 
 
 class _Events(Protocol):
@@ -77,29 +78,22 @@ class NodeReader:
 
     def mapping_start(self) -> yaml.MappingNode | None:
         """Open the mapping that comes next: a node with no pairs yet (None if it is no mapping)."""
-        event = self._loader.peek_event()
-        if not _is(event, yaml.MappingStartEvent):
-            return None
-        self._check_anchor(event)
-        self._loader.get_event()
-        tag = event.tag
-        if tag is None or tag == "!":
-            tag = self._loader.resolve(yaml.MappingNode, None, event.implicit)
-        node = yaml.MappingNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
-        self._opened(node, event.anchor)
-        return node
+        return self._open(yaml.MappingStartEvent, yaml.MappingNode)
 
     def sequence_start(self) -> yaml.SequenceNode | None:
         """Open the sequence that comes next (None if it is no sequence); see `items`."""
+        return self._open(yaml.SequenceStartEvent, yaml.SequenceNode)
+
+    def _open(self, start: type[yaml.Event], kind: type[_Collection]) -> _Collection | None:
         event = self._loader.peek_event()
-        if not _is(event, yaml.SequenceStartEvent):
+        if not _is(event, start):
             return None
         self._check_anchor(event)
         self._loader.get_event()
         tag = event.tag
         if tag is None or tag == "!":
-            tag = self._loader.resolve(yaml.SequenceNode, None, event.implicit)
-        node = yaml.SequenceNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
+            tag = self._loader.resolve(kind, None, event.implicit)
+        node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
         self._opened(node, event.anchor)
         return node
 
