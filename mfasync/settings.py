@@ -18,6 +18,7 @@ ENV_DOMAIN = "AUTH0_DOMAIN"
 ENV_CLIENT_ID = "AUTH0_CLIENT_ID"
 ENV_CLIENT_SECRET = "AUTH0_CLIENT_SECRET"  # noqa: S105 - the variable's name, not a secret
 ENV_ACCESS_TOKEN = "AUTH0_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a secret
+ENV_AUDIENCE = "AUTH0_AUDIENCE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,9 @@ class ConnectionSettings:
     client_id: str | None = None
     client_secret: SecretStr | None = None
     access_token: SecretStr | None = None
+    # The client-credentials audience; None: `{base}/api/v2/`. A tenant reached on a custom
+    # domain still wants its canonical `https://TENANT.REGION.auth0.com/api/v2/`.
+    audience: str | None = None
 
     def __post_init__(self) -> None:
         if not self.domain.strip():
@@ -50,6 +54,7 @@ class ConnectionSettings:
             client_id=env.get(ENV_CLIENT_ID),
             client_secret=SecretStr(secret) if secret else None,
             access_token=SecretStr(token) if token else None,
+            audience=env.get(ENV_AUDIENCE) or None,
         )
 
 

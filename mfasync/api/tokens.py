@@ -1,8 +1,10 @@
 """Management API access tokens: a given token as is, or client credentials, cached and refreshed.
 
 Client credentials are exchanged at `POST {base}/oauth/token` (JSON body, audience
-`{base}/api/v2/` with the trailing slash). The token is refreshed when less than the margin is
-left, and on demand after a 401; one lock makes concurrent callers share a single refresh.
+`--audience`, else `{base}/api/v2/` with the trailing slash). A 403 "Service not enabled within
+domain" is a custom-domain tenant asked for the wrong audience: the error says which to pass.
+The token is refreshed when less than the margin is left, and on demand after a 401; one lock
+makes concurrent callers share a single refresh.
 Tokens and the client secret stay `SecretStr` and never enter a message, log line or repr.
 This module sends no Management API request and calls no rate-limit hooks: the token endpoint is
 not rate limited with the API.
@@ -39,6 +41,8 @@ class TokenSource:
         self._client_id = connection.client_id
         self._client_secret = connection.client_secret
         self._static = connection.access_token
+        self._audience = connection.audience or f"{base}{urls.API_PREFIX}/"
+        self._audience_given = connection.audience is not None
         self._margin_s = refresh_margin_s
         self._clock = clock
         self._lock = asyncio.Lock()
@@ -85,7 +89,7 @@ class TokenSource:
             "grant_type": "client_credentials",
             "client_id": self._client_id,
             "client_secret": secret,
-            "audience": f"{self._base}{urls.API_PREFIX}/",
+            "audience": self._audience,
         }
         started = self._clock()  # expires_in counts from the answer; err on the early side
         try:
@@ -125,12 +129,27 @@ class TokenSource:
             )
         if 300 <= status <= 399:
             message = "unexpected redirect from the token endpoint (not followed); check --domain"
+        elif status == 403 and _SERVICE_NOT_ENABLED in message:
+            message = _audience_hint(self._audience, given=self._audience_given)
         raise errors.AuthenticationError(
             f"could not get a Management API token: {message}",
             status=status,
             method="POST",
             path=urls.TOKEN_PATH,
         )
+
+
+_SERVICE_NOT_ENABLED = "Service not enabled within domain"
+
+
+def _audience_hint(audience: str, *, given: bool) -> str:
+    """One line for a refused audience: the usual cause is a tenant on a custom domain."""
+    source = "--audience" if given else "the default audience"
+    return (
+        f"the tenant refused {source} {audience} (403 {_SERVICE_NOT_ENABLED}); a tenant on a "
+        "custom domain needs --audience https://TENANT.REGION.auth0.com/api/v2/ (its canonical "
+        "domain, as shown in the Auth0 dashboard)"
+    )
 
 
 def _token_answer(payload: bytes) -> tuple[SecretStr, float | None]:

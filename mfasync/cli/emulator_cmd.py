@@ -47,6 +47,8 @@ def _announce(console: output.Console, emu: emulator.Emulator) -> None:
     console.result(f"export AUTH0_DOMAIN={emu.url}")
     console.result(f"export AUTH0_CLIENT_ID={emu.client_id}")
     console.result(f"export AUTH0_CLIENT_SECRET={emu.client_secret}")
+    if emu.config.canonical_domain is not None:
+        console.result(f"export AUTH0_AUDIENCE={emu.audience}")
     console.info(f"{len(emu.state.user_ids())} users seeded. Press Ctrl-C to stop.")
 
 
@@ -75,6 +77,11 @@ def _announce(console: output.Console, emu: emulator.Emulator) -> None:
 )
 @click.option("--token-ttl", type=click.FloatRange(min=1), default=86400.0, help="Seconds.")
 @click.option("--random-seed", type=int, default=0, show_default=True, help="Ids and faults.")
+@click.option(
+    "--canonical-domain",
+    metavar="TENANT.REGION.auth0.com",
+    help="Act as a tenant on a custom domain: tokens only for this canonical audience.",
+)
 @click.pass_obj
 def command(
     console: output.Console,
@@ -90,6 +97,7 @@ def command(
     drop_rate: float,
     token_ttl: float,
     random_seed: int,
+    canonical_domain: str | None,
 ) -> None:
     """Run a local Auth0 Management API (authentication methods) until Ctrl-C."""
     tenant = emulator.State(random_seed=random_seed)
@@ -104,6 +112,7 @@ def command(
         client_id=client_id,
         token_ttl_s=token_ttl,
         rate_limit=_rate_limit(burst, rate),
+        canonical_domain=canonical_domain or None,
         faults=emulator.Faults(
             latency_ms=latency_ms, fail_rate=fail_rate, drop_rate=drop_rate, seed=random_seed
         ),

@@ -1,7 +1,7 @@
 """Options shared by several commands: the connection, the pace and the user filter.
 
 Connection flags mirror auth0-deploy-cli's environment variables (AUTH0_DOMAIN, AUTH0_CLIENT_ID,
-AUTH0_CLIENT_SECRET, AUTH0_ACCESS_TOKEN). Secrets become `SecretStr` at once.
+AUTH0_CLIENT_SECRET, AUTH0_ACCESS_TOKEN, AUTH0_AUDIENCE). Secrets become `SecretStr` at once.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def connection_options(func: F) -> F:
-    """--domain, --client-id, --client-secret, --access-token (each with its AUTH0_* variable)."""
+    """--domain, --client-id, --client-secret, --access-token, --audience (with AUTH0_* vars)."""
     decorators = [
         click.option(
             "--domain",
@@ -38,6 +38,12 @@ def connection_options(func: F) -> F:
             help="A ready Management API token instead of client credentials. "
             "[env: AUTH0_ACCESS_TOKEN]",
         ),
+        click.option(
+            "--audience",
+            envvar=settings.ENV_AUDIENCE,
+            help="Token audience (default https://DOMAIN/api/v2/). A tenant on a custom domain "
+            "needs its canonical https://TENANT.REGION.auth0.com/api/v2/. [env: AUTH0_AUDIENCE]",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -50,6 +56,7 @@ def build_connection(
     client_id: str | None,
     client_secret: str | None,
     access_token: str | None,
+    audience: str | None = None,
 ) -> settings.ConnectionSettings:
     """Connection settings from the flags; raises UsageError naming what is missing."""
     return settings.ConnectionSettings(
@@ -57,6 +64,7 @@ def build_connection(
         client_id=client_id or None,
         client_secret=SecretStr(client_secret) if client_secret else None,
         access_token=SecretStr(access_token) if access_token else None,
+        audience=audience or None,
     )
 
 

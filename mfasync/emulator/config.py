@@ -97,6 +97,9 @@ class Config:
     entity_limits: Mapping[str, int] = dataclasses.field(
         default_factory=lambda: dict(DEFAULT_ENTITY_LIMITS)
     )
+    #: `tenant.eu.auth0.com`: the tenant is served on a custom domain (this address), and its
+    #: token endpoint accepts only the canonical audience `https://{canonical_domain}/api/v2/`.
+    canonical_domain: str | None = None
 
     def __post_init__(self) -> None:
         if self.token_ttl_s <= 0:

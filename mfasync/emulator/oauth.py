@@ -1,9 +1,11 @@
 """`POST /oauth/token`: the client-credentials grant, form-encoded or JSON.
 
-Checks the client id and secret (constant-time) and the audience (`{base}/api/v2/`, trailing
-slash), and answers `{"access_token","expires_in","scope","token_type":"Bearer"}` or
-`{"error","error_description"}` with 401/403 as Auth0 does. This module must not log or echo the
-secret or the token anywhere but in the successful answer's body.
+Checks the client id and secret (constant-time) and the audience: `{base}/api/v2/` (trailing
+slash) by the address the client used, or, for a tenant with a canonical domain (one served on a
+custom domain), only `https://{canonical_domain}/api/v2/`. Answers
+`{"access_token","expires_in","scope","token_type":"Bearer"}`, or `{"error","error_description"}`
+with 401/403 as Auth0 does. This module must not log or echo the secret or the token anywhere but
+in the successful answer's body.
 """
 
 from __future__ import annotations
@@ -49,8 +51,16 @@ async def token(request: web.Request) -> web.Response:
         and _same(fields.get("client_secret"), context.settings.client_secret)
     ):
         return _oauth_error(401, "access_denied", "Unauthorized")
-    # The audience names the API by the address the client used (127.0.0.1 or localhost).
-    audiences = {f"{context.base_url}{API_PREFIX}/", f"{request.scheme}://{request.host}/api/v2/"}
+    canonical = context.settings.canonical_domain
+    if canonical is not None:
+        # A custom-domain tenant: served here, but the API's identifier is the canonical name.
+        audiences = {f"https://{canonical}{API_PREFIX}/"}
+    else:
+        # The audience names the API by the address the client used (127.0.0.1 or localhost).
+        audiences = {
+            f"{context.base_url}{API_PREFIX}/",
+            f"{request.scheme}://{request.host}/api/v2/",
+        }
     audience = fields.get("audience")
     if audience not in audiences:
         return _oauth_error(403, "access_denied", f"Service not enabled within domain: {audience}")

@@ -66,7 +66,10 @@ class Emulator:
 
     @property
     def audience(self) -> str:
-        """`http://127.0.0.1:<port>/api/v2/`, the client-credentials audience."""
+        """The client-credentials audience: `http://127.0.0.1:<port>/api/v2/`, or
+        `https://{canonical_domain}/api/v2/` for a tenant with a canonical domain."""
+        if self.config.canonical_domain is not None:
+            return f"https://{self.config.canonical_domain}{API_PREFIX}/"
         return self.url + API_PREFIX + "/"
 
     def issue_token(self, scopes: Iterable[str] | None = None) -> str:
