@@ -32,6 +32,31 @@ def _rate_limit(burst: int | None, rate: float | None) -> emulator.RateLimit | N
     return emulator.RateLimit(burst=burst, per_s=rate)
 
 
+def _bucket(value: str, *, flag: str) -> emulator.RateLimit:
+    """`BURST/RATE` (`10/5`: 10 requests at once, 5 per second) -> a bucket."""
+    burst, sep, rate = value.partition("/")
+    try:
+        return emulator.RateLimit(burst=int(burst), per_s=float(rate) if sep else float(burst))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: expected BURST/RATE, e.g. 10/5", param_hint=flag
+        ) from None
+
+
+def _endpoint_limits(values: tuple[str, ...]) -> dict[str, emulator.RateLimit]:
+    limits = {}
+    for value in values:
+        group, sep, spec = value.partition("=")
+        if not sep or group not in emulator.ENDPOINT_GROUPS:
+            raise click.BadParameter(
+                f"{value!r}: expected GROUP=BURST/RATE, GROUP one of "
+                + ", ".join(emulator.ENDPOINT_GROUPS),
+                param_hint="--endpoint-limit",
+            )
+        limits[group] = _bucket(spec, flag="--endpoint-limit")
+    return limits
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -67,6 +92,18 @@ def _announce(console: output.Console, emu: emulator.Emulator) -> None:
 @click.option("--client-secret", help="Default: a random secret, printed at start.")
 @click.option("--burst", type=click.IntRange(1), help="Rate-limit bucket size (requests).")
 @click.option("--rate", type=click.FloatRange(min=0, min_open=True), help="Refill, requests/s.")
+@click.option(
+    "--endpoint-limit",
+    "endpoint_limit",
+    multiple=True,
+    metavar="GROUP=BURST/RATE",
+    help="A per-endpoint bucket besides the tenant's (repeatable); GROUP: "
+    + ", ".join(emulator.ENDPOINT_GROUPS)
+    + ".",
+)
+@click.option(
+    "--token-quota", metavar="BURST/RATE", help="Limit POST /oauth/token (429 with Retry-After)."
+)
 @click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Added to each request.")
 @click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of 500/503.")
 @click.option(
@@ -92,6 +129,8 @@ def command(
     client_secret: str | None,
     burst: int | None,
     rate: float | None,
+    endpoint_limit: tuple[str, ...],
+    token_quota: str | None,
     latency_ms: float,
     fail_rate: float,
     drop_rate: float,
@@ -112,6 +151,8 @@ def command(
         client_id=client_id,
         token_ttl_s=token_ttl,
         rate_limit=_rate_limit(burst, rate),
+        endpoint_limits=_endpoint_limits(endpoint_limit),
+        token_quota=_bucket(token_quota, flag="--token-quota") if token_quota else None,
         canonical_domain=canonical_domain or None,
         faults=emulator.Faults(
             latency_ms=latency_ms, fail_rate=fail_rate, drop_rate=drop_rate, seed=random_seed
