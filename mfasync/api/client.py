@@ -29,12 +29,18 @@ _DEFAULT_HTTP = settings.HttpSettings()
 
 
 class RequestHooks(Protocol):
-    """What the executor's rate governor plugs into the client."""
+    """What the executor's rate governor plugs into the client.
 
-    async def before_request(self) -> None:
+    `method` and `path` (relative to /api/v2, no query) name the endpoint, so a governor can tell
+    the tenant's per-endpoint buckets apart.
+    """
+
+    async def before_request(self, method: str, path: str) -> None:
         """Awaited before every API request (not the token request)."""
 
-    def after_response(self, status: int, rate_limit: models.RateLimit) -> None:
+    def after_response(
+        self, status: int, rate_limit: models.RateLimit, method: str, path: str
+    ) -> None:
         """Called after every API answer, errors and 429s included."""
 
 
@@ -259,7 +265,7 @@ class Client:
         session = self._open_session()
         token = await self._token_source().current()
         if self._hooks is not None:
-            await self._hooks.before_request()
+            await self._hooks.before_request(method, path)
         self.request_count += 1
         try:
             async with session.request(
@@ -284,7 +290,7 @@ class Client:
         rate_limit = wire.rate_limit(headers)
         self.last_rate_limit = rate_limit
         if self._hooks is not None:
-            self._hooks.after_response(status, rate_limit)
+            self._hooks.after_response(status, rate_limit, method, path)
         return _Reply(
             status=status,
             reason=reason,

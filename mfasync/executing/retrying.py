@@ -81,7 +81,7 @@ class Retrier:
     def _lost(self, exc: errors.ApiError) -> None:
         # No status: no response came, so the governor got no after_response for this request.
         if exc.status is None and self._governor is not None:
-            self._governor.request_lost()
+            self._governor.request_lost(exc.method or "GET", exc.path or "")
 
     async def call(self, request: Callable[[], Awaitable[T]]) -> T:
         """Send `request` until it succeeds or fails for good; raise its final error."""
