@@ -62,7 +62,13 @@ async def resolve_user_id(
     if user.user_id is not None:
         return user.user_id
     email = user.email or ""
-    found = await retrier.call(lambda: backend.find_users_by_email(email))
+    # The lookup is case-sensitive and Auth0 stores its database users' addresses in lower
+    # case: ask for that first, and for the address as written only if that finds nobody
+    # (a social or enterprise user may keep the case its provider gave).
+    lowered = email.lower()
+    found = await retrier.call(lambda: backend.find_users_by_email(lowered))
+    if not found and lowered != email:
+        found = await retrier.call(lambda: backend.find_users_by_email(email))
     shown = masking.redact_email(email)
     if not found:
         raise errors.NotFoundError(f"no user has the email address {shown}")
