@@ -5,7 +5,11 @@ subclass; the executor decides about retries from the class. The only re-send he
 one after a 401, with a refreshed token. Every API request (paging included) first awaits
 `hooks.before_request()`, and every API answer (429s included) is reported to
 `hooks.after_response()`: that is how the executor's rate governor paces the run without this
-module knowing about it. Redirects are never followed and TLS is always verified.
+module knowing about it. Redirects are never followed and TLS is always verified (the system's
+CAs plus `--ca-bundle` / `SSL_CERT_FILE`); requests go through the proxy `network.proxy_for`
+picks from the environment (https_proxy, http_proxy, no_proxy). A connection that fails before
+any API answer of the run came back is an `UnreachableError`: the executor stops the run on it
+instead of failing every user alike.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import yarl
 from pydantic import SecretStr
 
 from mfasync import errors, models, settings
-from mfasync.api import failures, logs, tokens, urls, wire
+from mfasync.api import failures, logs, network, tokens, urls, wire
 
 _MAX_PER_PAGE = 100  # the API refuses larger pages
 _DEFAULT_HTTP = settings.HttpSettings()
@@ -76,6 +80,17 @@ class Client:
         self._base = urls.base_url(connection.domain)  # refuses a bad domain before any I/O
         self._api = self._base + urls.API_PREFIX
         self._per_page = max(1, min(http.per_page, _MAX_PER_PAGE))
+        # Both refuse bad settings (a proxy URL, a CA file that is not PEM) before any I/O.
+        self._proxy = network.proxy_for(self._base, connection.network)
+        self._tls = network.tls_context(connection.network)
+        self._answered = False  # has any API answer come back in this session?
+        # The proxy's credentials: on the CONNECT of an https tunnel, else on each request.
+        self._proxy_headers: dict[str, str] | None = None
+        self._request_proxy_headers: dict[str, str] = {}
+        if self._proxy is not None and self._proxy.tunnel:
+            self._proxy_headers = dict(self._proxy.headers)
+        elif self._proxy is not None:
+            self._request_proxy_headers = dict(self._proxy.headers)
         self._session: aiohttp.ClientSession | None = None
         self._tokens: tokens.TokenSource | None = None
         self.last_rate_limit: models.RateLimit | None = None
@@ -95,11 +110,14 @@ class Client:
     async def __aenter__(self) -> Self:
         # Created here, inside the running loop, and owned by this context: one session per run.
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self._http.max_connections),
+            connector=aiohttp.TCPConnector(limit=self._http.max_connections, ssl=self._tls),
             timeout=aiohttp.ClientTimeout(
                 total=self._http.timeout_s, sock_connect=self._http.connect_timeout_s
             ),
             headers={"User-Agent": "mfasync", "Accept": "application/json"},
+            # The proxy is chosen here from the settings (never from aiohttp's own reading of
+            # the environment and ~/.netrc: trust_env stays off); the token request uses it too.
+            proxy=self._proxy.url if self._proxy is not None else None,
         )
         # aiohttp silently re-sends an idempotent request (GET, PUT, DELETE) once when the
         # server drops the connection. That hides a possibly committed write from the retry
@@ -112,6 +130,8 @@ class Client:
             session=self._session,
             base=self._base,
             refresh_margin_s=self._http.token_refresh_margin_s,
+            proxy_headers=self._proxy_headers,
+            request_headers=self._request_proxy_headers,
         )
         return self
 
@@ -263,7 +283,10 @@ class Client:
         body: object,
     ) -> _Reply:
         session = self._open_session()
-        token = await self._token_source().current()
+        try:
+            token = await self._token_source().current()
+        except errors.ConnectError as exc:
+            raise self._first_contact(exc) from None
         if self._hooks is not None:
             await self._hooks.before_request(method, path)
         self.request_count += 1
@@ -274,6 +297,7 @@ class Client:
                 params=params,
                 json=body,
                 headers=self._auth_headers(token),
+                proxy_headers=self._proxy_headers,
                 allow_redirects=False,
             ) as response:
                 payload = await response.read()
@@ -281,12 +305,15 @@ class Client:
                 reason = response.reason or ""
                 headers = response.headers
         except (TimeoutError, aiohttp.ClientError) as exc:
-            error = failures.for_exception(
-                exc, method=method, path=path, safe_to_repeat=method != "POST"
+            error = self._first_contact(
+                failures.for_exception(
+                    exc, method=method, path=path, safe_to_repeat=method != "POST"
+                )
             )
             # A ClientResponseError carries the request headers (the token): never chain it.
             cause = None if isinstance(exc, aiohttp.ClientResponseError) else exc
             raise error from cause
+        self._answered = True
         rate_limit = wire.rate_limit(headers)
         self.last_rate_limit = rate_limit
         if self._hooks is not None:
@@ -304,10 +331,26 @@ class Client:
             link=headers.get("Link"),
         )
 
+    def _first_contact(self, error: errors.ApiError) -> errors.ApiError:
+        """A connection failure before any API answer: the tenant may be unreachable."""
+        if self._answered or not isinstance(error, errors.ConnectError):
+            return error
+        if isinstance(error, errors.UnreachableError):
+            return error
+        via = f" through the proxy {self._proxy.url}" if self._proxy is not None else ""
+        return errors.UnreachableError(
+            f"cannot reach {urls.host_of(self._base)}{via}: {error.message}; no request got "
+            "an answer (check --domain, the proxy variables and the network)",
+            method=error.method,
+            path=error.path,
+        )
+
     def _auth_headers(self, token: SecretStr) -> dict[str, str]:
         cached = self._auth
         if cached is None or cached[0] is not token:
-            cached = self._auth = (token, {"Authorization": f"Bearer {token.get_secret_value()}"})
+            headers = {**self._request_proxy_headers}
+            headers["Authorization"] = f"Bearer {token.get_secret_value()}"
+            cached = self._auth = (token, headers)
         return cached[1]
 
     def _open_session(self) -> aiohttp.ClientSession:

@@ -35,9 +35,14 @@ class TokenSource:
         base: str,
         refresh_margin_s: float,
         clock: Callable[[], float] = time.monotonic,
+        proxy_headers: dict[str, str] | None = None,
+        request_headers: dict[str, str] | None = None,
     ) -> None:
         self._session = session
         self._base = base
+        # The proxy's credentials, when it has some: on the CONNECT, or on a plain http request.
+        self._proxy_headers = proxy_headers
+        self._headers = {"Accept": "application/json", **(request_headers or {})}
         self._client_id = connection.client_id
         self._client_secret = connection.client_secret
         self._static = connection.access_token
@@ -96,7 +101,8 @@ class TokenSource:
             async with self._session.post(
                 self._base + urls.TOKEN_PATH,
                 json=body,
-                headers={"Accept": "application/json"},
+                headers=self._headers,
+                proxy_headers=self._proxy_headers,
                 allow_redirects=False,
             ) as response:
                 payload = await response.read()
@@ -116,6 +122,17 @@ class TokenSource:
             return token
         details = wire.error_details(payload, reason=reason)
         message = details.message.replace(secret, "<redacted>") if secret else details.message
+        if status == 407:
+            raise failures.for_status(
+                status,
+                details=message,
+                error_code=None,
+                safe_to_repeat=True,
+                rate_limit=wire.rate_limit(headers),
+                retry_after_s=None,
+                method="POST",
+                path=urls.TOKEN_PATH,
+            )
         if status == 429 or status >= 500:
             raise failures.for_status(
                 status,

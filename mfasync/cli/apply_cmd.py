@@ -158,6 +158,7 @@ def command(
     client_secret: str | None,
     access_token: str | None,
     audience: str | None,
+    ca_bundle: str | None,
 ) -> None:
     """Apply the plan: create, update and delete factors so the tenant matches the manifests."""
     if not (yes or dry_run or _stdin_is_terminal()):
@@ -177,6 +178,7 @@ def command(
         client_secret=client_secret,
         access_token=access_token,
         audience=audience,
+        ca_bundle=ca_bundle,
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     report = asyncio.run(

@@ -112,6 +112,7 @@ def command(
     client_secret: str | None,
     access_token: str | None,
     audience: str | None,
+    ca_bundle: str | None,
 ) -> None:
     """Show how the tenant differs from the manifests, without writing (exit 2 on drift)."""
     console: output.Console = ctx.obj if isinstance(ctx.obj, output.Console) else output.Console()
@@ -123,6 +124,7 @@ def command(
         client_secret=client_secret,
         access_token=access_token,
         audience=audience,
+        ca_bundle=ca_bundle,
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     report = asyncio.run(

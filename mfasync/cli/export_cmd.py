@@ -211,6 +211,7 @@ def command(
     client_secret: str | None,
     access_token: str | None,
     audience: str | None,
+    ca_bundle: str | None,
 ) -> None:
     """Write manifests pinning the live methods of the given users (--user ID or --users-file)."""
     console: output.Console = ctx.obj if isinstance(ctx.obj, output.Console) else output.Console()
@@ -228,6 +229,7 @@ def command(
         client_secret=client_secret,
         access_token=access_token,
         audience=audience,
+        ca_bundle=ca_bundle,
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     exported = asyncio.run(_export(user_ids, connection=connection, run=run))

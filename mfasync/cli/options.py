@@ -6,6 +6,7 @@ AUTH0_CLIENT_SECRET, AUTH0_ACCESS_TOKEN, AUTH0_AUDIENCE). Secrets become `Secret
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -44,6 +45,12 @@ def connection_options(func: F) -> F:
             help="Token audience (default https://DOMAIN/api/v2/). A tenant on a custom domain "
             "needs its canonical https://TENANT.REGION.auth0.com/api/v2/. [env: AUTH0_AUDIENCE]",
         ),
+        click.option(
+            "--ca-bundle",
+            metavar="FILE",
+            help="PEM bundle of CAs to trust besides the system's (a corporate TLS-inspecting "
+            "proxy's CA). SSL_CERT_FILE is read too; verification is never switched off.",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -57,6 +64,7 @@ def build_connection(
     client_secret: str | None,
     access_token: str | None,
     audience: str | None = None,
+    ca_bundle: str | None = None,
 ) -> settings.ConnectionSettings:
     """Connection settings from the flags; raises UsageError naming what is missing."""
     return settings.ConnectionSettings(
@@ -65,6 +73,8 @@ def build_connection(
         client_secret=SecretStr(client_secret) if client_secret else None,
         access_token=SecretStr(access_token) if access_token else None,
         audience=audience or None,
+        # Proxies and CAs as curl reads them (https_proxy, no_proxy, SSL_CERT_FILE...).
+        network=settings.NetworkSettings.from_env(os.environ, ca_bundle=ca_bundle or None),
     )
 
 

@@ -89,6 +89,7 @@ def command(
     client_secret: str | None,
     access_token: str | None,
     audience: str | None,
+    ca_bundle: str | None,
 ) -> None:
     """Read the live methods of every listed user and show what apply would change."""
     policy = models.Policy(reseed_totp=runs.parse_reseed(reseed))
@@ -100,6 +101,7 @@ def command(
         client_secret=client_secret,
         access_token=access_token,
         audience=audience,
+        ca_bundle=ca_bundle,
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     plan = asyncio.run(

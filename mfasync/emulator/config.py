@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import ssl
 from collections.abc import Mapping
 
 #: Every scope the emulated Management API checks; a client-credentials token gets all of them
@@ -118,6 +119,8 @@ class Config:
     #: `tenant.eu.auth0.com`: the tenant is served on a custom domain (this address), and its
     #: token endpoint accepts only the canonical audience `https://{canonical_domain}/api/v2/`.
     canonical_domain: str | None = None
+    #: Serve HTTPS with this server context (tests of certificates and proxies); None: HTTP.
+    tls: ssl.SSLContext | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.token_ttl_s <= 0:

@@ -80,12 +80,13 @@ class Emulator:
     async def start(self) -> None:
         sock = _bind(self.config.host, self.config.port)
         host, port = sock.getsockname()[:2]
-        self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        scheme = "https" if self.config.tls is not None else "http"
+        self.url = f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
         self._context.base_url = self.url
         runner = web.AppRunner(app.build(self._context), access_log=None, handle_signals=False)
         await runner.setup()
         try:
-            await web.SockSite(runner, sock).start()
+            await web.SockSite(runner, sock, ssl_context=self.config.tls).start()
         except BaseException:
             await runner.cleanup()
             sock.close()

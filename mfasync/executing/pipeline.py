@@ -107,8 +107,9 @@ async def read_and_plan(
                 resolver.resolve_user(user), live, policy, user_id=user_id, fingerprint=fingerprint
             )
         return user_plan, live
-    except errors.AuthenticationError:
-        # Credentials that fail fail for every user: stop the run with one clear error rather
+    except (errors.AuthenticationError, errors.NetworkError, errors.UnreachableError):
+        # Credentials that fail, an untrusted certificate, a refusing proxy or a tenant that no
+        # request has reached fail for every user: stop the run with one clear error rather
         # than report the same refusal once per user.
         raise
     except errors.MfasyncError as exc:
