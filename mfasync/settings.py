@@ -103,6 +103,7 @@ class HttpSettings:
     connect_timeout_s: float = 5.0
     per_page: int = 100  # the API's maximum page size: fewest requests per list
     token_refresh_margin_s: float = 60.0  # refresh a token when less than this is left
+    token_quota_max_wait_s: float = 60.0  # longest total wait for the token endpoint's 429s
     max_connections: int = 64
 
 

@@ -130,6 +130,7 @@ class Client:
             session=self._session,
             base=self._base,
             refresh_margin_s=self._http.token_refresh_margin_s,
+            quota_wait_s=self._http.token_quota_max_wait_s,
             proxy_headers=self._proxy_headers,
             request_headers=self._request_proxy_headers,
         )

@@ -6,8 +6,9 @@ domain" is a custom-domain tenant asked for the wrong audience: the error says w
 The token is refreshed when less than the margin is left, and on demand after a 401; one lock
 makes concurrent callers share a single refresh.
 Tokens and the client secret stay `SecretStr` and never enter a message, log line or repr.
-This module sends no Management API request and calls no rate-limit hooks: the token endpoint is
-not rate limited with the API.
+This module sends no Management API request and calls no rate-limit hooks: the token endpoint has
+its own quota (429 "Client quota exceeded" with Retry-After), which it waits out itself, within a
+budget, under the refresh lock; past the budget, one `AuthenticationError` stops the run.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 from pydantic import SecretStr
@@ -37,6 +38,8 @@ class TokenSource:
         clock: Callable[[], float] = time.monotonic,
         proxy_headers: dict[str, str] | None = None,
         request_headers: dict[str, str] | None = None,
+        quota_wait_s: float = 60.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._session = session
         self._base = base
@@ -49,6 +52,8 @@ class TokenSource:
         self._audience = connection.audience or f"{base}{urls.API_PREFIX}/"
         self._audience_given = connection.audience is not None
         self._margin_s = refresh_margin_s
+        self._quota_wait_s = quota_wait_s  # longest total wait for the token endpoint's quota
+        self._sleep = sleep
         self._clock = clock
         self._lock = asyncio.Lock()
         self._token: SecretStr | None = self._static
@@ -87,6 +92,31 @@ class TokenSource:
             return await self._fetch()
 
     async def _fetch(self) -> SecretStr:
+        """`_fetch_once`, waiting out the token endpoint's quota (429 + Retry-After) within the
+        budget; the callers wait on the lock meanwhile, so one request is in flight, not many."""
+        waited_s = 0.0
+        while True:
+            try:
+                return await self._fetch_once()
+            except errors.RateLimitedError as exc:
+                wait_s = exc.retry_after_s
+                if wait_s is None and exc.retry_at_s is not None:
+                    wait_s = exc.retry_at_s - time.time()
+                wait_s = max(0.1, 1.0 if wait_s is None else wait_s)
+                if waited_s + wait_s > self._quota_wait_s:
+                    raise errors.AuthenticationError(
+                        f"the token endpoint's quota is exhausted (429 {exc.message}): "
+                        f"waited {waited_s:.0f} s, it asks for {wait_s:.0f} s more, beyond the "
+                        f"{self._quota_wait_s:.0f} s mfasync waits; try again later, or let "
+                        "jobs share one token (--access-token)",
+                        status=429,
+                        method="POST",
+                        path=urls.TOKEN_PATH,
+                    ) from None
+                await self._sleep(wait_s)
+                waited_s += wait_s
+
+    async def _fetch_once(self) -> SecretStr:
         assert self._client_id is not None
         assert self._client_secret is not None
         secret = self._client_secret.get_secret_value()
