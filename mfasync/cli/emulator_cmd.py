@@ -115,6 +115,11 @@ def _announce(console: output.Console, emu: emulator.Emulator) -> None:
 @click.option("--token-ttl", type=click.FloatRange(min=1), default=86400.0, help="Seconds.")
 @click.option("--random-seed", type=int, default=0, show_default=True, help="Ids and faults.")
 @click.option(
+    "--no-masking",
+    is_flag=True,
+    help="Act as a tenant with masking off: reads return full phone numbers and emails.",
+)
+@click.option(
     "--canonical-domain",
     metavar="TENANT.REGION.auth0.com",
     help="Act as a tenant on a custom domain: tokens only for this canonical audience.",
@@ -136,6 +141,7 @@ def command(
     drop_rate: float,
     token_ttl: float,
     random_seed: int,
+    no_masking: bool,
     canonical_domain: str | None,
 ) -> None:
     """Run a local Auth0 Management API (authentication methods) until Ctrl-C."""
@@ -154,6 +160,7 @@ def command(
         endpoint_limits=_endpoint_limits(endpoint_limit),
         token_quota=_bucket(token_quota, flag="--token-quota") if token_quota else None,
         canonical_domain=canonical_domain or None,
+        masking=not no_masking,
         faults=emulator.Faults(
             latency_ms=latency_ms, fail_rate=fail_rate, drop_rate=drop_rate, seed=random_seed
         ),

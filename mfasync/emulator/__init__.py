@@ -18,6 +18,8 @@ Public API::
         endpoint_limits={"authentication-methods-write": emulator.RateLimit(10, 5.0)},
         token_quota=emulator.RateLimit(burst=2, per_s=0.5),  # POST /oauth/token; None: none
         canonical_domain="tenant.eu.auth0.com",  # tokens only for https://{it}/api/v2/
+        masking=True,                             # False: full numbers and emails on reads
+        tls=None,                                 # an ssl.SSLContext: serve HTTPS
         faults=emulator.Faults(latency_ms=0, fail_rate=0.0, drop_rate=0.0,
                                on_token_endpoint=False, seed=0),
         entity_limits={"phone": 20, ...},         # per user and type, for POST only

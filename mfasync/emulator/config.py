@@ -119,6 +119,9 @@ class Config:
     #: `tenant.eu.auth0.com`: the tenant is served on a custom domain (this address), and its
     #: token endpoint accepts only the canonical audience `https://{canonical_domain}/api/v2/`.
     canonical_domain: str | None = None
+    #: False: the tenant flag that turns masking off (`disable_management_api_sms_obfuscation`):
+    #: reads return full phone numbers and emails.
+    masking: bool = True
     #: Serve HTTPS with this server context (tests of certificates and proxies); None: HTTP.
     tls: ssl.SSLContext | None = dataclasses.field(default=None, repr=False)
 

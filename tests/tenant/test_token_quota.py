@@ -31,9 +31,7 @@ def _spend_a_token(emu: emulator.Emulator) -> None:
         assert response.status == 200
 
 
-def test_a_token_quota_429_is_waited_out_and_the_run_succeeds(
-    manifest: Path, run: Runner
-) -> None:
+def test_a_token_quota_429_is_waited_out_and_the_run_succeeds(manifest: Path, run: Runner) -> None:
     config = emulator.Config(token_quota=emulator.RateLimit(burst=1, per_s=1.0))
     with emulator.run_in_thread(config, seeded()) as emu:
         _spend_a_token(emu)
