@@ -206,7 +206,9 @@ def _match(
         wanted = wanted_by_kind.get(kind)
         if not wanted:
             continue  # nothing of this kind to match (the usual case: one or two kinds per user)
-        candidates = [m for m in live if m.type == kind.value and m.id not in taken]
+        candidates = [
+            m for m in live if m.type == kind.value and m.id not in taken and not m.sub_method
+        ]
         if len(wanted) == 1:
             pairs = _match_one(desired[wanted[0]], candidates, compatible)
         else:

@@ -176,7 +176,7 @@ class Client:
                     path=path,
                 )
             page += 1
-        return tuple(found.values())
+        return wire.mark_sub_methods(tuple(found.values()))
 
     async def get_method(self, user_id: str, method_id: str) -> models.LiveMethod:
         """One live method; `NotFoundError` if the user or the method does not exist."""

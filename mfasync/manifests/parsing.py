@@ -20,7 +20,7 @@ import yaml
 from pydantic import SecretStr
 
 from mfasync import errors, models, secretrefs
-from mfasync.manifests import fields, streaming
+from mfasync.manifests import fields, phones, streaming
 
 _NULL = "tag:yaml.org,2002:null"
 _INT = "tag:yaml.org,2002:int"
@@ -699,6 +699,9 @@ class _Walker:
         location: models.SourceLocation,
     ) -> tuple[models.DesiredMethod, tuple[str, str, str] | None]:
         number = self.checked(keys, "phone_number", fields.phone_number, values)
+        doubt = phones.doubt(number)
+        if doubt is not None:
+            self.warn(keys["phone_number"][1], doubt)
         preferred = models.PreferredMethod.SMS  # the API's default, made explicit for planning
         if "preferred_authentication_method" in keys:
             raw = values.get("preferred_authentication_method")
