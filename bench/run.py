@@ -1,4 +1,4 @@
-"""The benchmark harness: `python -m bench.run {all,rate,sdk,economy,scale} [--quick]`.
+"""The benchmark harness: `python -m bench.run {all,rate,buckets,sdk,economy,scale} [--quick]`.
 
 Runs the chosen benchmarks in order, prints one table of every measured figure against its target,
 and writes it to bench/results/latest.md and latest.json. Exit 0 when every target was met, 1
@@ -13,10 +13,11 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import economy, harness, rate, scale, sdk
+from bench import buckets, economy, harness, rate, scale, sdk
 
 BENCHMARKS: dict[str, Callable[..., list[harness.Row]]] = {
     "rate": rate.run,
+    "buckets": buckets.run,
     "sdk": sdk.run,
     "economy": economy.run,
     "scale": scale.run,

@@ -19,6 +19,8 @@ Messages never carry a token, a client secret, a TOTP seed or a full phone numbe
         │   ├── NotFoundError          404 (user or method)
         │   ├── ConflictError          409 (method already exists)
         │   ├── MalformedResponseError the answer is not what the API sends (HTML page, bad JSON)
+        │   │   └── PortalError        an HTML page before any JSON answer (a captive portal, a
+        │   │                          proxy's login page): stops the run
         │   └── NetworkError           the way to the tenant refuses every request alike (an
         │                              untrusted certificate, a proxy's 407): stops the run
         ├── RetryableError         nothing was changed, or the request is idempotent: try again
@@ -145,6 +147,11 @@ class ConflictError(FinalApiError):
 
 class MalformedResponseError(FinalApiError):
     """The answer is not what the Management API sends (HTML from a proxy, truncated JSON...)."""
+
+
+class PortalError(MalformedResponseError):
+    """An HTML page before any JSON answer of the run: a captive portal or a proxy's login page
+    answers every request alike, so the run stops with this one line."""
 
 
 class RetryableError(ApiError):

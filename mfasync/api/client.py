@@ -57,6 +57,7 @@ class _Reply:
     retry_after_s: float | None
     token: SecretStr
     link: str | None = None  # the Link header (log pages)
+    html: bool = False  # the answer says it is an HTML page
 
 
 class Client:
@@ -84,6 +85,7 @@ class Client:
         self._proxy = network.proxy_for(self._base, connection.network)
         self._tls = network.tls_context(connection.network)
         self._answered = False  # has any API answer come back in this session?
+        self._json_seen = False  # has any API answer been the API's JSON?
         # The proxy's credentials: on the CONNECT of an https tunnel, else on each request.
         self._proxy_headers: dict[str, str] | None = None
         self._request_proxy_headers: dict[str, str] = {}
@@ -225,7 +227,7 @@ class Client:
         take = max(1, min(take, logs.MAX_TAKE))
         query = "?" + urllib.parse.urlencode({"from": from_log_id, "take": str(take)})
         reply = await self._call("GET", path, query=query)
-        payload = _decoded(reply, method="GET", path=path)
+        payload = self._decoded(reply, method="GET", path=path)
         return logs.log_page(payload, link=reply.link, where=f"GET {path}")
 
     # -- plumbing ----------------------------------------------------------------------------
@@ -240,7 +242,7 @@ class Client:
         body: object = None,
     ) -> object:
         reply = await self._call(method, path, params=params, query=query, body=body)
-        return _decoded(reply, method=method, path=path)
+        return self._decoded(reply, method=method, path=path)
 
     async def _call(
         self,
@@ -330,7 +332,20 @@ class Client:
             ),
             token=token,
             link=headers.get("Link"),
+            html="html" in headers.get("Content-Type", "").lower(),
         )
+
+    def _decoded(self, reply: _Reply, *, method: str, path: str) -> object:
+        """`_decoded`, except that an HTML page before any JSON answer stops the run: a captive
+        portal or a proxy's login page answers every request alike."""
+        if reply.html and not self._json_seen:
+            raise errors.PortalError(
+                f"{urls.host_of(self._base)} answered an HTML page, not the Management API (a "
+                "captive portal or a proxy's login page?); check --domain and the network"
+            )
+        payload = _decoded(reply, method=method, path=path)
+        self._json_seen = True
+        return payload
 
     def _first_contact(self, error: errors.ApiError) -> errors.ApiError:
         """A connection failure before any API answer: the tenant may be unreachable."""

@@ -107,7 +107,12 @@ async def read_and_plan(
                 resolver.resolve_user(user), live, policy, user_id=user_id, fingerprint=fingerprint
             )
         return user_plan, live
-    except (errors.AuthenticationError, errors.NetworkError, errors.UnreachableError):
+    except (
+        errors.AuthenticationError,
+        errors.NetworkError,
+        errors.PortalError,
+        errors.UnreachableError,
+    ):
         # Credentials that fail, an untrusted certificate, a refusing proxy or a tenant that no
         # request has reached fail for every user: stop the run with one clear error rather
         # than report the same refusal once per user.

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -268,3 +270,53 @@ async def test_a_tenant_never_reached_is_unreachable_from_the_first_failure() ->
     async with api.Client(connection) as client:
         with pytest.raises(errors.UnreachableError, match=f"cannot reach 127.0.0.1:{port}"):
             await client.list_methods("auth0|alice")
+
+
+class _Portal(http.server.BaseHTTPRequestHandler):
+    """A captive portal: every request gets the same HTML login page."""
+
+    def _page(self) -> None:
+        body = b"<html><body><h1>Welcome to Hotel WiFi</h1>Please log in.</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _page
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def portal() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Portal)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_captive_portal_is_one_line_with_a_token_or_credentials(
+    portal: str, tmp_path: Path, run: Runner
+) -> None:
+    lines = ["version: 1", "users:"]
+    for index in range(20):
+        lines += [f'  - user_id: "auth0|u{index:02d}"', "    methods:"]
+        lines += [f'      - {{type: phone, name: SMS, phone_number: "+1415555{index:04d}"}}']
+    manifest = tmp_path / "many.yaml"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with_token = run("plan", str(manifest), "--domain", portal, "--access-token", "tok")
+    assert with_token.exit_code == 1
+    assert _error_lines(with_token.stderr) == 1, with_token.stderr
+    assert "answered an HTML page, not the Management API" in with_token.stderr
+    with_credentials = run(
+        "plan", str(manifest), "--domain", portal, "--client-id", "c", "--client-secret", "s3"
+    )
+    assert with_credentials.exit_code == 1
+    assert _error_lines(with_credentials.stderr) == 1, with_credentials.stderr
+    assert "the token endpoint's answer is not JSON" in with_credentials.stderr
