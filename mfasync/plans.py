@@ -360,9 +360,14 @@ def live_fingerprint(live: Sequence[models.LiveMethod]) -> str:
 
 
 def saved_user_key(key: str) -> str:
-    """How a user key is stored in a saved plan: `email:` keys fingerprinted, never in clear."""
+    """How a user key is stored in a saved plan: `email:` keys fingerprinted, never in clear.
+
+    The address is case-folded first: emails compare case-insensitively, so a manifest that
+    changes an address's case between `plan --out` and `apply --plan` still finds its user.
+    """
     if key.startswith(_EMAIL_KEY_PREFIX):
-        return _SAVED_EMAIL_KEY_PREFIX + value_fingerprint("", key)
+        folded = _EMAIL_KEY_PREFIX + key[len(_EMAIL_KEY_PREFIX) :].casefold()
+        return _SAVED_EMAIL_KEY_PREFIX + value_fingerprint("", folded)
     return key
 
 

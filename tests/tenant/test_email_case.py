@@ -90,3 +90,21 @@ def test_the_same_address_in_two_cases_is_a_duplicate(tmp_path: Path, run: Runne
     result = run("validate", str(tmp_path))
     assert result.exit_code == 1
     assert "is listed twice" in result.stdout
+
+
+def test_a_saved_plan_still_finds_its_user_when_the_address_changes_case(
+    emu: emulator.Emulator, tmp_path: Path, run: Runner
+) -> None:
+    manifest = tmp_path / "users.yaml"
+    manifest.write_text(MANIFEST, encoding="utf-8")
+    saved = tmp_path / "plan.json"
+    planned = run.against(
+        emu, "plan", str(manifest), "--user", "email:five@corp.example", "--out", str(saved)
+    )
+    assert planned.exit_code == 0, planned.output
+    manifest.write_text(MANIFEST.replace("Five@Corp.Example", "five@corp.example"), "utf-8")
+    applied = run.against(emu, "apply", str(manifest), "--plan", str(saved), "--yes")
+    # Found, not "no longer in the manifests": but the edit makes it stale (safe: not applied).
+    assert "1 stale" in applied.stdout
+    assert "skipped" not in applied.output
+    assert emu.state.methods_of("auth0|five") == []
