@@ -30,6 +30,10 @@ METHODS_WRITE = "authentication-methods-write"
 LOGS = "logs"
 OTHER = "other"
 
+#: Estimated tokens from which a request needs no decision: far above what `delay_s` asks for
+#: (1 + a margin), so a tenant with a large bucket (or the emulator's default) costs no pacing.
+AMPLE_TOKENS = 16.0
+
 
 def group_of(method: str, path: str) -> str:
     """The endpoint group of an API request; `path` is relative to `/api/v2`."""
@@ -52,9 +56,10 @@ class GroupModels:
         self._first_limit: int | None = None
         self._others: dict[int, bucket.BucketModel] = {}
         self._last: bucket.BucketModel = self._first
+        self._models: tuple[bucket.BucketModel, ...] = (self._first,)  # first, then others
 
-    def _all(self) -> list[bucket.BucketModel]:
-        return [self._first, *self._others.values()]
+    def _all(self) -> tuple[bucket.BucketModel, ...]:
+        return self._models
 
     def _model_for(self, limit: int | None) -> bucket.BucketModel:
         if limit is None or limit == self._first_limit:
@@ -66,6 +71,7 @@ class GroupModels:
         if model is None:
             model = self._others[limit] = bucket.BucketModel(max_rps=self._max_rps)
             model.adopt_in_flight(self._first)
+            self._models = (self._first, *self._others.values())
         return model
 
     @property
@@ -84,6 +90,9 @@ class GroupModels:
     def on_response(self, now: float, *, status: int, rate_limit: models.RateLimit) -> None:
         target = self._model_for(rate_limit.limit)
         self._last = target
+        if len(self._models) == 1:  # one bucket known (the usual case): nothing else to tell
+            target.on_response(now, status=status, rate_limit=rate_limit)
+            return
         floor = None if status == 429 else rate_limit.remaining
         for model in self._all():
             if model is target:
@@ -93,7 +102,18 @@ class GroupModels:
 
     def delay_s(self, now: float) -> float:
         """Seconds to wait before the group's next request: the slowest bucket decides."""
-        return max(model.delay_s(now) for model in self._all())
+        if len(self._models) == 1:
+            return self._first.delay_s(now)
+        return max(model.delay_s(now) for model in self._models)
+
+    def ample(self, now: float) -> bool:
+        """Every bucket of the group has at least `AMPLE_TOKENS` to spare for new requests: a
+        request may go without the decision loop (what it would decide is "send now")."""
+        for model in self._models:
+            tokens = model.tokens(now)
+            if tokens is None or tokens < AMPLE_TOKENS:
+                return False
+        return True
 
     @property
     def quiet(self) -> bool:

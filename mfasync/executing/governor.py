@@ -80,9 +80,11 @@ class RateGovernor:
         group = endpoints.group_of(method, path)
         limiter, lock = self._bind(group)
         model = self._models(group)
-        if model.quiet and not lock.locked() and limiter.has_capacity():
-            # The fast path: the tenant has announced no limit and sent no 429, nobody is
-            # waiting, and the cap has room. The model would say "send now", so the lock and
+        fast = model.quiet or model.ample(self._clock())
+        if fast and not lock.locked() and limiter.has_capacity():
+            # The fast path: the tenant has announced no limit and sent no 429 (quiet), or every
+            # bucket of the group has plenty of tokens left (ample); nobody is waiting, and the
+            # cap has room. The model would say "send now", so the lock and
             # its decision loop are skipped; the cap is still taken from the same limiter (its
             # `acquire` cannot wait here: nothing runs between the check and the call).
             await limiter.acquire()

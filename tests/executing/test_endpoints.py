@@ -101,3 +101,14 @@ def test_writes_under_a_tenant_and_a_write_bucket_run_at_the_write_rate_with_few
     ideal_s = (300 - 50) / 20.0 + (600 - 10) / 5.0
     assert result.wall_s <= 1.10 * ideal_s
     assert result.rate_limited <= 0.02 * result.sent
+
+
+def test_a_group_with_plenty_of_tokens_is_ample_and_a_low_one_is_not() -> None:
+    group = endpoints.GroupModels(max_rps=1000.0)
+    assert not group.ample(0.0)  # nothing known yet: the decision loop probes first
+    group.on_send(0.0)
+    group.on_response(0.0, status=200, rate_limit=_rl(99_990, limit=100_000))
+    assert group.ample(0.0)
+    group.on_send(0.0)
+    group.on_response(0.0, status=200, rate_limit=_rl(3, limit=10))  # a second, tight bucket
+    assert not group.ample(0.0)
