@@ -1,4 +1,5 @@
-"""The benchmark harness: `python -m bench.run {all,rate,sdk,economy,scale,state} [--quick]`.
+"""The benchmark harness: `python -m bench.run NAME [--quick]`, NAME one of all, rate, buckets,
+sdk, economy, scale, state.
 
 Runs the chosen benchmarks in order, prints one table of every measured figure against its target,
 and writes it to bench/results/latest.md and latest.json. Exit 0 when every target was met, 1
@@ -15,10 +16,11 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from bench import economy, harness, rate, scale, sdk, state
+from bench import buckets, economy, harness, rate, scale, sdk, state
 
 BENCHMARKS: dict[str, Callable[..., list[harness.Row]]] = {
     "rate": rate.run,
+    "buckets": buckets.run,
     "sdk": sdk.run,
     "economy": economy.run,
     "scale": scale.run,

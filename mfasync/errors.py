@@ -20,11 +20,18 @@ Messages never carry a token, a client secret, a TOTP seed or a full phone numbe
         │   ├── ForbiddenError         403 (scope, passkey on PUT / DELETE-all, entity limit)
         │   ├── NotFoundError          404 (user or method)
         │   ├── ConflictError          409 (method already exists)
-        │   └── MalformedResponseError the answer is not what the API sends (HTML page, bad JSON)
+        │   ├── MalformedResponseError the answer is not what the API sends (HTML page, bad JSON)
+        │   │   └── PortalError        an HTML page before any JSON answer (a captive portal, a
+        │   │                          proxy's login page): stops the run
+        │   └── NetworkError           the way to the tenant refuses every request alike (an
+        │                              untrusted certificate, a proxy's 407): stops the run
         ├── RetryableError         nothing was changed, or the request is idempotent: try again
         │   ├── RateLimitedError       429; .retry_at_s (UNIX seconds) / .retry_after_s
         │   ├── ServerError            5xx on a request that is safe to repeat
         │   └── TransportError         timeout or dropped connection on a request safe to repeat
+        │       └── ConnectError       no connection was made (DNS, refused, connect timeout)
+        │           └── UnreachableError   ...and no request of the run got an answer yet:
+        │                                  retried within a short budget, then stops the run
         └── AmbiguousWriteError    a POST whose outcome is unknown (timeout, dropped connection,
                                    5xx): it may have been committed; never re-send it blindly
 """
@@ -155,6 +162,11 @@ class MalformedResponseError(FinalApiError):
     """The answer is not what the Management API sends (HTML from a proxy, truncated JSON...)."""
 
 
+class PortalError(MalformedResponseError):
+    """An HTML page before any JSON answer of the run: a captive portal or a proxy's login page
+    answers every request alike, so the run stops with this one line."""
+
+
 class RetryableError(ApiError):
     """Nothing was changed, or the request is idempotent: the same request may be sent again."""
 
@@ -183,6 +195,24 @@ class ServerError(RetryableError):
 
 class TransportError(RetryableError):
     """Timeout or dropped connection on a request that is safe to repeat."""
+
+
+class ConnectError(TransportError):
+    """No connection was made (DNS, refused, connect timeout, proxy down): nothing was sent."""
+
+
+class UnreachableError(ConnectError):
+    """A connection failed before any request of the run got an answer: the tenant (or the way
+    to it) is unreachable, so every user would fail alike. Retried within a short budget, then
+    the run stops with this one line (which names the host, not the request)."""
+
+    def _render(self) -> str:
+        return self.message
+
+
+class NetworkError(FinalApiError):
+    """The way to the tenant refuses every request alike (an untrusted TLS certificate, a proxy
+    that wants credentials): the run stops with this one line."""
 
 
 class AmbiguousWriteError(ApiError):

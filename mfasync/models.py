@@ -221,6 +221,15 @@ class LiveMethod(BaseModel):
     public_key: str | None = None
     relying_party_identifier: str | None = None
     link_id: str | None = None
+    # Passed through from the OpenAPI spec's listed method; the planner does not read them.
+    enrolled_at: str | None = None
+    last_auth_at: str | None = None
+    #: The ids of the method's sub-authenticators (`authentication_methods`: a phone's
+    #: `sms|dev_...` / `voice|dev_...`): parts of this method, not methods of their own.
+    sub_method_ids: tuple[str, ...] = ()
+    #: True for a listed entry whose id is another entry's sub-authenticator: never planned
+    #: for deletion (deleting the method it belongs to removes it).
+    sub_method: bool = False
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
@@ -228,7 +237,7 @@ class LiveMethod(BaseModel):
 
     @property
     def managed(self) -> bool:
-        return self.type in MANAGED_TYPES
+        return self.type in MANAGED_TYPES and not self.sub_method
 
 
 class DesiredUser(_Frozen):

@@ -18,6 +18,42 @@ ENV_DOMAIN = "AUTH0_DOMAIN"
 ENV_CLIENT_ID = "AUTH0_CLIENT_ID"
 ENV_CLIENT_SECRET = "AUTH0_CLIENT_SECRET"  # noqa: S105 - the variable's name, not a secret
 ENV_ACCESS_TOKEN = "AUTH0_ACCESS_TOKEN"  # noqa: S105 - the variable's name, not a secret
+ENV_AUDIENCE = "AUTH0_AUDIENCE"
+ENV_CA_FILE = "SSL_CERT_FILE"
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkSettings:
+    """How to reach the tenant: proxies as curl and requests read them, and the CAs to trust.
+
+    Proxy URLs may carry credentials (`http://user:secret@proxy:3128`): they are kept out of the
+    repr and every message. `ca_files` are PEM bundles trusted besides the system's (the
+    `SSL_CERT_FILE` one, then `--ca-bundle`); verification is never switched off.
+    """
+
+    https_proxy: str | None = field(default=None, repr=False)
+    http_proxy: str | None = field(default=None, repr=False)
+    no_proxy: str | None = None
+    ca_files: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, ca_bundle: str | None = None
+    ) -> NetworkSettings:
+        """`https_proxy`/`HTTPS_PROXY`, `http_proxy`/`HTTP_PROXY`, `no_proxy`/`NO_PROXY` (the
+        lower-case spelling first, as curl reads them), `SSL_CERT_FILE`, plus `--ca-bundle`."""
+        env = os.environ if environ is None else environ
+
+        def either(name: str) -> str | None:
+            return env.get(name.lower()) or env.get(name.upper()) or None
+
+        files = tuple(path for path in (env.get(ENV_CA_FILE), ca_bundle) if path)
+        return cls(
+            https_proxy=either("https_proxy"),
+            http_proxy=either("http_proxy"),
+            no_proxy=either("no_proxy"),
+            ca_files=files,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +64,10 @@ class ConnectionSettings:
     client_id: str | None = None
     client_secret: SecretStr | None = None
     access_token: SecretStr | None = None
+    # The client-credentials audience; None: `{base}/api/v2/`. A tenant reached on a custom
+    # domain still wants its canonical `https://TENANT.REGION.auth0.com/api/v2/`.
+    audience: str | None = None
+    network: NetworkSettings = field(default_factory=NetworkSettings)
 
     def __post_init__(self) -> None:
         if not self.domain.strip():
@@ -50,6 +90,8 @@ class ConnectionSettings:
             client_id=env.get(ENV_CLIENT_ID),
             client_secret=SecretStr(secret) if secret else None,
             access_token=SecretStr(token) if token else None,
+            audience=env.get(ENV_AUDIENCE) or None,
+            network=NetworkSettings.from_env(env),
         )
 
 
@@ -58,9 +100,10 @@ class HttpSettings:
     """Transport settings of the Management API client."""
 
     timeout_s: float = 30.0  # whole request, connect included
-    connect_timeout_s: float = 10.0
+    connect_timeout_s: float = 5.0
     per_page: int = 100  # the API's maximum page size: fewest requests per list
     token_refresh_margin_s: float = 60.0  # refresh a token when less than this is left
+    token_quota_max_wait_s: float = 60.0  # longest total wait for the token endpoint's 429s
     max_connections: int = 64
 
 
@@ -84,6 +127,9 @@ class RetrySettings:
     backoff_base_s: float = 0.2
     backoff_max_s: float = 10.0
     rate_limit_max_wait_s: float = 60.0  # longest single wait for a 429 reset
+    # A tenant that no request of the run has reached yet is retried for this long at most (plus
+    # the attempt under way, at most `HttpSettings.connect_timeout_s`), then the run stops.
+    unreachable_budget_s: float = 8.0
 
 
 @dataclass(frozen=True, slots=True)

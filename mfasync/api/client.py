@@ -5,7 +5,11 @@ subclass; the executor decides about retries from the class. The only re-send he
 one after a 401, with a refreshed token. Every API request (paging included) first awaits
 `hooks.before_request()`, and every API answer (429s included) is reported to
 `hooks.after_response()`: that is how the executor's rate governor paces the run without this
-module knowing about it. Redirects are never followed and TLS is always verified.
+module knowing about it. Redirects are never followed and TLS is always verified (the system's
+CAs plus `--ca-bundle` / `SSL_CERT_FILE`); requests go through the proxy `network.proxy_for`
+picks from the environment (https_proxy, http_proxy, no_proxy). A connection that fails before
+any API answer of the run came back is an `UnreachableError`: the executor stops the run on it
+instead of failing every user alike.
 """
 
 from __future__ import annotations
@@ -22,19 +26,25 @@ import yarl
 from pydantic import SecretStr
 
 from mfasync import errors, models, settings
-from mfasync.api import failures, logs, tokens, urls, wire
+from mfasync.api import failures, logs, network, tokens, urls, wire
 
 _MAX_PER_PAGE = 100  # the API refuses larger pages
 _DEFAULT_HTTP = settings.HttpSettings()
 
 
 class RequestHooks(Protocol):
-    """What the executor's rate governor plugs into the client."""
+    """What the executor's rate governor plugs into the client.
 
-    async def before_request(self) -> None:
+    `method` and `path` (relative to /api/v2, no query) name the endpoint, so a governor can tell
+    the tenant's per-endpoint buckets apart.
+    """
+
+    async def before_request(self, method: str, path: str) -> None:
         """Awaited before every API request (not the token request)."""
 
-    def after_response(self, status: int, rate_limit: models.RateLimit) -> None:
+    def after_response(
+        self, status: int, rate_limit: models.RateLimit, method: str, path: str
+    ) -> None:
         """Called after every API answer, errors and 429s included."""
 
 
@@ -47,6 +57,7 @@ class _Reply:
     retry_after_s: float | None
     token: SecretStr
     link: str | None = None  # the Link header (log pages)
+    html: bool = False  # the answer says it is an HTML page
 
 
 class Client:
@@ -70,6 +81,18 @@ class Client:
         self._base = urls.base_url(connection.domain)  # refuses a bad domain before any I/O
         self._api = self._base + urls.API_PREFIX
         self._per_page = max(1, min(http.per_page, _MAX_PER_PAGE))
+        # Both refuse bad settings (a proxy URL, a CA file that is not PEM) before any I/O.
+        self._proxy = network.proxy_for(self._base, connection.network)
+        self._tls = network.tls_context(connection.network)
+        self._answered = False  # has any API answer come back in this session?
+        self._json_seen = False  # has any API answer been the API's JSON?
+        # The proxy's credentials: on the CONNECT of an https tunnel, else on each request.
+        self._proxy_headers: dict[str, str] | None = None
+        self._request_proxy_headers: dict[str, str] = {}
+        if self._proxy is not None and self._proxy.tunnel:
+            self._proxy_headers = dict(self._proxy.headers)
+        elif self._proxy is not None:
+            self._request_proxy_headers = dict(self._proxy.headers)
         self._session: aiohttp.ClientSession | None = None
         self._tokens: tokens.TokenSource | None = None
         self.last_rate_limit: models.RateLimit | None = None
@@ -89,11 +112,14 @@ class Client:
     async def __aenter__(self) -> Self:
         # Created here, inside the running loop, and owned by this context: one session per run.
         self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self._http.max_connections),
+            connector=aiohttp.TCPConnector(limit=self._http.max_connections, ssl=self._tls),
             timeout=aiohttp.ClientTimeout(
                 total=self._http.timeout_s, sock_connect=self._http.connect_timeout_s
             ),
             headers={"User-Agent": "mfasync", "Accept": "application/json"},
+            # The proxy is chosen here from the settings (never from aiohttp's own reading of
+            # the environment and ~/.netrc: trust_env stays off); the token request uses it too.
+            proxy=self._proxy.url if self._proxy is not None else None,
         )
         # aiohttp silently re-sends an idempotent request (GET, PUT, DELETE) once when the
         # server drops the connection. That hides a possibly committed write from the retry
@@ -106,6 +132,9 @@ class Client:
             session=self._session,
             base=self._base,
             refresh_margin_s=self._http.token_refresh_margin_s,
+            quota_wait_s=self._http.token_quota_max_wait_s,
+            proxy_headers=self._proxy_headers,
+            request_headers=self._request_proxy_headers,
         )
         return self
 
@@ -149,7 +178,7 @@ class Client:
                     path=path,
                 )
             page += 1
-        return tuple(found.values())
+        return wire.mark_sub_methods(tuple(found.values()))
 
     async def get_method(self, user_id: str, method_id: str) -> models.LiveMethod:
         """One live method; `NotFoundError` if the user or the method does not exist."""
@@ -198,7 +227,7 @@ class Client:
         take = max(1, min(take, logs.MAX_TAKE))
         query = "?" + urllib.parse.urlencode({"from": from_log_id, "take": str(take)})
         reply = await self._call("GET", path, query=query)
-        payload = _decoded(reply, method="GET", path=path)
+        payload = self._decoded(reply, method="GET", path=path)
         return logs.log_page(payload, link=reply.link, where=f"GET {path}")
 
     async def newest_log_id(self) -> str | None:
@@ -232,7 +261,7 @@ class Client:
         body: object = None,
     ) -> object:
         reply = await self._call(method, path, params=params, query=query, body=body)
-        return _decoded(reply, method=method, path=path)
+        return self._decoded(reply, method=method, path=path)
 
     async def _call(
         self,
@@ -276,9 +305,12 @@ class Client:
         body: object,
     ) -> _Reply:
         session = self._open_session()
-        token = await self._token_source().current()
+        try:
+            token = await self._token_source().current()
+        except errors.ConnectError as exc:
+            raise self._first_contact(exc) from None
         if self._hooks is not None:
-            await self._hooks.before_request()
+            await self._hooks.before_request(method, path)
         self.request_count += 1
         try:
             async with session.request(
@@ -287,6 +319,7 @@ class Client:
                 params=params,
                 json=body,
                 headers=self._auth_headers(token),
+                proxy_headers=self._proxy_headers,
                 allow_redirects=False,
             ) as response:
                 payload = await response.read()
@@ -294,16 +327,19 @@ class Client:
                 reason = response.reason or ""
                 headers = response.headers
         except (TimeoutError, aiohttp.ClientError) as exc:
-            error = failures.for_exception(
-                exc, method=method, path=path, safe_to_repeat=method != "POST"
+            error = self._first_contact(
+                failures.for_exception(
+                    exc, method=method, path=path, safe_to_repeat=method != "POST"
+                )
             )
             # A ClientResponseError carries the request headers (the token): never chain it.
             cause = None if isinstance(exc, aiohttp.ClientResponseError) else exc
             raise error from cause
+        self._answered = True
         rate_limit = wire.rate_limit(headers)
         self.last_rate_limit = rate_limit
         if self._hooks is not None:
-            self._hooks.after_response(status, rate_limit)
+            self._hooks.after_response(status, rate_limit, method, path)
         return _Reply(
             status=status,
             reason=reason,
@@ -315,12 +351,41 @@ class Client:
             ),
             token=token,
             link=headers.get("Link"),
+            html="html" in headers.get("Content-Type", "").lower(),
+        )
+
+    def _decoded(self, reply: _Reply, *, method: str, path: str) -> object:
+        """`_decoded`, except that an HTML page before any JSON answer stops the run: a captive
+        portal or a proxy's login page answers every request alike."""
+        if reply.html and not self._json_seen:
+            raise errors.PortalError(
+                f"{urls.host_of(self._base)} answered an HTML page, not the Management API (a "
+                "captive portal or a proxy's login page?); check --domain and the network"
+            )
+        payload = _decoded(reply, method=method, path=path)
+        self._json_seen = True
+        return payload
+
+    def _first_contact(self, error: errors.ApiError) -> errors.ApiError:
+        """A connection failure before any API answer: the tenant may be unreachable."""
+        if self._answered or not isinstance(error, errors.ConnectError):
+            return error
+        if isinstance(error, errors.UnreachableError):
+            return error
+        via = f" through the proxy {self._proxy.url}" if self._proxy is not None else ""
+        return errors.UnreachableError(
+            f"cannot reach {urls.host_of(self._base)}{via}: {error.message}; no request got "
+            "an answer (check --domain, the proxy variables and the network)",
+            method=error.method,
+            path=error.path,
         )
 
     def _auth_headers(self, token: SecretStr) -> dict[str, str]:
         cached = self._auth
         if cached is None or cached[0] is not token:
-            cached = self._auth = (token, {"Authorization": f"Bearer {token.get_secret_value()}"})
+            headers = {**self._request_proxy_headers}
+            headers["Authorization"] = f"Bearer {token.get_secret_value()}"
+            cached = self._auth = (token, headers)
         return cached[1]
 
     def _open_session(self) -> aiohttp.ClientSession:

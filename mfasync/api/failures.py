@@ -44,6 +44,12 @@ def for_status(
             path=path,
         )
     kind: type[errors.ApiError] = errors.MalformedResponseError
+    if status == 407:
+        # Only a proxy answers 407: the request never reached the tenant.
+        return errors.NetworkError(
+            "the proxy refused the request (407 Proxy Authentication Required); check the "
+            "credentials in https_proxy / http_proxy",
+        )
     if status in _BY_STATUS:
         kind = _BY_STATUS[status]
     elif 500 <= status <= 599:
@@ -67,18 +73,40 @@ def for_exception(
     """The error for a request that got no complete answer (aiohttp errors, timeouts)."""
     name = type(exc).__name__
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return errors.FinalApiError(
-            f"TLS certificate verification failed for {exc.host} ({name})", method=method, path=path
+        return errors.NetworkError(
+            f"TLS certificate verification failed for {exc.host} ({_cause(exc)}); if a corporate "
+            "CA signs it, pass its PEM bundle with --ca-bundle FILE (or SSL_CERT_FILE)",
+            method=method,
+            path=path,
+        )
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return errors.NetworkError(
+            f"the TLS handshake with {exc.host}:{exc.port} failed ({_cause(exc)})",
+            method=method,
+            path=path,
+        )
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        # CONNECT refused by the proxy; its message and headers are left out (they may echo
+        # the request's Proxy-Authorization).
+        what = "(407 Proxy Authentication Required); check the credentials in https_proxy"
+        if exc.status != 407:
+            what = f"({exc.status} on CONNECT)"
+        return errors.NetworkError(f"the proxy refused the connection {what}")
+    if isinstance(exc, aiohttp.ClientProxyConnectionError):
+        return errors.ConnectError(
+            f"cannot connect to the proxy {exc.host}:{exc.port} ({_cause(exc)})",
+            method=method,
+            path=path,
         )
     if isinstance(exc, aiohttp.ClientConnectorError):
         # Refused, unreachable, DNS, TLS handshake: the request was never sent.
-        return errors.TransportError(
-            f"cannot connect to {exc.host}:{exc.port} ({exc.strerror or name})",
+        return errors.ConnectError(
+            f"cannot connect to {exc.host}:{exc.port} ({_cause(exc)})",
             method=method,
             path=path,
         )
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return errors.TransportError(f"timed out connecting ({name})", method=method, path=path)
+        return errors.ConnectError(f"timed out connecting ({name})", method=method, path=path)
     if isinstance(exc, TimeoutError):
         what = "timed out waiting for the answer"
     elif isinstance(exc, aiohttp.ClientPayloadError):
@@ -92,3 +120,16 @@ def for_exception(
     return errors.AmbiguousWriteError(
         f"{what} ({name}); the write may have been committed", method=method, path=path
     )
+
+
+def _cause(exc: BaseException) -> str:
+    """The OS's or OpenSSL's words for a connection failure, else the exception's class."""
+    os_error = getattr(exc, "os_error", None)
+    for candidate in (getattr(exc, "strerror", None), os_error):
+        if candidate is None:
+            continue
+        text = getattr(candidate, "reason", None) or getattr(candidate, "strerror", None)
+        text = text or str(candidate)
+        if text:
+            return errors.excerpt(str(text), 120)
+    return type(exc).__name__

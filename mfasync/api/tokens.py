@@ -1,11 +1,14 @@
 """Management API access tokens: a given token as is, or client credentials, cached and refreshed.
 
 Client credentials are exchanged at `POST {base}/oauth/token` (JSON body, audience
-`{base}/api/v2/` with the trailing slash). The token is refreshed when less than the margin is
-left, and on demand after a 401; one lock makes concurrent callers share a single refresh.
+`--audience`, else `{base}/api/v2/` with the trailing slash). A 403 "Service not enabled within
+domain" is a custom-domain tenant asked for the wrong audience: the error says which to pass.
+The token is refreshed when less than the margin is left, and on demand after a 401; one lock
+makes concurrent callers share a single refresh.
 Tokens and the client secret stay `SecretStr` and never enter a message, log line or repr.
-This module sends no Management API request and calls no rate-limit hooks: the token endpoint is
-not rate limited with the API.
+This module sends no Management API request and calls no rate-limit hooks: the token endpoint has
+its own quota (429 "Client quota exceeded" with Retry-After), which it waits out itself, within a
+budget, under the refresh lock; past the budget, one `AuthenticationError` stops the run.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 from pydantic import SecretStr
@@ -33,13 +36,24 @@ class TokenSource:
         base: str,
         refresh_margin_s: float,
         clock: Callable[[], float] = time.monotonic,
+        proxy_headers: dict[str, str] | None = None,
+        request_headers: dict[str, str] | None = None,
+        quota_wait_s: float = 60.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._session = session
         self._base = base
+        # The proxy's credentials, when it has some: on the CONNECT, or on a plain http request.
+        self._proxy_headers = proxy_headers
+        self._headers = {"Accept": "application/json", **(request_headers or {})}
         self._client_id = connection.client_id
         self._client_secret = connection.client_secret
         self._static = connection.access_token
+        self._audience = connection.audience or f"{base}{urls.API_PREFIX}/"
+        self._audience_given = connection.audience is not None
         self._margin_s = refresh_margin_s
+        self._quota_wait_s = quota_wait_s  # longest total wait for the token endpoint's quota
+        self._sleep = sleep
         self._clock = clock
         self._lock = asyncio.Lock()
         self._token: SecretStr | None = self._static
@@ -78,6 +92,31 @@ class TokenSource:
             return await self._fetch()
 
     async def _fetch(self) -> SecretStr:
+        """`_fetch_once`, waiting out the token endpoint's quota (429 + Retry-After) within the
+        budget; the callers wait on the lock meanwhile, so one request is in flight, not many."""
+        waited_s = 0.0
+        while True:
+            try:
+                return await self._fetch_once()
+            except errors.RateLimitedError as exc:
+                wait_s = exc.retry_after_s
+                if wait_s is None and exc.retry_at_s is not None:
+                    wait_s = exc.retry_at_s - time.time()
+                wait_s = max(0.1, 1.0 if wait_s is None else wait_s)
+                if waited_s + wait_s > self._quota_wait_s:
+                    raise errors.AuthenticationError(
+                        f"the token endpoint's quota is exhausted (429 {exc.message}): "
+                        f"waited {waited_s:.0f} s, it asks for {wait_s:.0f} s more, beyond the "
+                        f"{self._quota_wait_s:.0f} s mfasync waits; try again later, or let "
+                        "jobs share one token (--access-token)",
+                        status=429,
+                        method="POST",
+                        path=urls.TOKEN_PATH,
+                    ) from None
+                await self._sleep(wait_s)
+                waited_s += wait_s
+
+    async def _fetch_once(self) -> SecretStr:
         assert self._client_id is not None
         assert self._client_secret is not None
         secret = self._client_secret.get_secret_value()
@@ -85,14 +124,15 @@ class TokenSource:
             "grant_type": "client_credentials",
             "client_id": self._client_id,
             "client_secret": secret,
-            "audience": f"{self._base}{urls.API_PREFIX}/",
+            "audience": self._audience,
         }
         started = self._clock()  # expires_in counts from the answer; err on the early side
         try:
             async with self._session.post(
                 self._base + urls.TOKEN_PATH,
                 json=body,
-                headers={"Accept": "application/json"},
+                headers=self._headers,
+                proxy_headers=self._proxy_headers,
                 allow_redirects=False,
             ) as response:
                 payload = await response.read()
@@ -112,6 +152,17 @@ class TokenSource:
             return token
         details = wire.error_details(payload, reason=reason)
         message = details.message.replace(secret, "<redacted>") if secret else details.message
+        if status == 407:
+            raise failures.for_status(
+                status,
+                details=message,
+                error_code=None,
+                safe_to_repeat=True,
+                rate_limit=wire.rate_limit(headers),
+                retry_after_s=None,
+                method="POST",
+                path=urls.TOKEN_PATH,
+            )
         if status == 429 or status >= 500:
             raise failures.for_status(
                 status,
@@ -125,12 +176,27 @@ class TokenSource:
             )
         if 300 <= status <= 399:
             message = "unexpected redirect from the token endpoint (not followed); check --domain"
+        elif status == 403 and _SERVICE_NOT_ENABLED in message:
+            message = _audience_hint(self._audience, given=self._audience_given)
         raise errors.AuthenticationError(
             f"could not get a Management API token: {message}",
             status=status,
             method="POST",
             path=urls.TOKEN_PATH,
         )
+
+
+_SERVICE_NOT_ENABLED = "Service not enabled within domain"
+
+
+def _audience_hint(audience: str, *, given: bool) -> str:
+    """One line for a refused audience: the usual cause is a tenant on a custom domain."""
+    source = "--audience" if given else "the default audience"
+    return (
+        f"the tenant refused {source} {audience} (403 {_SERVICE_NOT_ENABLED}); a tenant on a "
+        "custom domain needs --audience https://TENANT.REGION.auth0.com/api/v2/ (its canonical "
+        "domain, as shown in the Auth0 dashboard)"
+    )
 
 
 def _token_answer(payload: bytes) -> tuple[SecretStr, float | None]:

@@ -117,3 +117,8 @@ def methods_path(user_id: str) -> str:
 def method_path(user_id: str, method_id: str) -> str:
     """`/users/{id}/authentication-methods/{method_id}`, both ids encoded whole."""
     return f"{methods_path(user_id)}/{quote(method_id, safe='')}"
+
+
+def host_of(base: str) -> str:
+    """`https://tenant.eu.auth0.com` -> `tenant.eu.auth0.com` (with the port when one is given)."""
+    return base.split("://", 1)[-1]

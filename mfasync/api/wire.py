@@ -148,6 +148,11 @@ def live_method(payload: object, *, where: str) -> models.LiveMethod:
     method_type = fields.get("type")
     if isinstance(method_type, str):
         fields["type"] = models.TYPE_ALIASES.get(method_type, method_type)
+    fields["sub_method_ids"] = _sub_method_ids(fields.pop("authentication_methods", None))
+    fields.pop("sub_method", None)  # ours to decide (`mark_sub_methods`), never the answer's
+    for stamp in ("enrolled_at", "last_auth_at"):
+        if not isinstance(fields.get(stamp), str):
+            fields.pop(stamp, None)  # informative only: a strange value is dropped, not fatal
     try:
         return models.LiveMethod.model_validate(fields)
     except pydantic.ValidationError as exc:
@@ -157,6 +162,29 @@ def live_method(payload: object, *, where: str) -> models.LiveMethod:
             for error in exc.errors()
         )
         raise errors.MalformedResponseError(f"{where}: invalid method ({problems})") from None
+
+
+def _sub_method_ids(raw: object) -> tuple[str, ...]:
+    """The ids in a method's `authentication_methods` (anything malformed there is skipped)."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        item["id"] for item in raw if isinstance(item, dict) and isinstance(item.get("id"), str)
+    )
+
+
+def mark_sub_methods(methods: tuple[models.LiveMethod, ...]) -> tuple[models.LiveMethod, ...]:
+    """Entries that are another entry's sub-authenticator (`sms|dev_...` listed beside its
+    phone) marked `sub_method`, so that nothing plans to delete them as methods."""
+    owned = {sub_id: method.id for method in methods for sub_id in method.sub_method_ids}
+    if not owned:
+        return methods
+    return tuple(
+        method.model_copy(update={"sub_method": True})
+        if owned.get(method.id, method.id) != method.id
+        else method
+        for method in methods
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -228,6 +228,8 @@ def command(
     client_id: str | None,
     client_secret: str | None,
     access_token: str | None,
+    audience: str | None,
+    ca_bundle: str | None,
 ) -> None:
     """Apply the plan: create, update and delete factors so the tenant matches the manifests."""
     if not (yes or dry_run or _stdin_is_terminal()):
@@ -242,7 +244,12 @@ def command(
     # Manifests first: their problems need no credentials to be shown.
     _, users = runs.load_users(paths, only_users=only_users, console=console)
     connection = options.build_connection(
-        domain=domain, client_id=client_id, client_secret=client_secret, access_token=access_token
+        domain=domain,
+        client_id=client_id,
+        client_secret=client_secret,
+        access_token=access_token,
+        audience=audience,
+        ca_bundle=ca_bundle,
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     report = asyncio.run(

@@ -140,13 +140,20 @@ def command(
     client_id: str | None,
     client_secret: str | None,
     access_token: str | None,
+    audience: str | None,
+    ca_bundle: str | None,
 ) -> None:
     """Show how the tenant differs from the manifests, without writing (exit 2 on drift)."""
     console: output.Console = ctx.obj if isinstance(ctx.obj, output.Console) else output.Console()
     # Manifests first: their problems need no credentials to be shown.
     _, users = runs.load_users(paths, only_users=only_users, console=console)
     connection = options.build_connection(
-        domain=domain, client_id=client_id, client_secret=client_secret, access_token=access_token
+        domain=domain,
+        client_id=client_id,
+        client_secret=client_secret,
+        access_token=access_token,
+        audience=audience,
+        ca_bundle=ca_bundle,
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     report = asyncio.run(

@@ -32,6 +32,31 @@ def _rate_limit(burst: int | None, rate: float | None) -> emulator.RateLimit | N
     return emulator.RateLimit(burst=burst, per_s=rate)
 
 
+def _bucket(value: str, *, flag: str) -> emulator.RateLimit:
+    """`BURST/RATE` (`10/5`: 10 requests at once, 5 per second) -> a bucket."""
+    burst, sep, rate = value.partition("/")
+    try:
+        return emulator.RateLimit(burst=int(burst), per_s=float(rate) if sep else float(burst))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r}: expected BURST/RATE, e.g. 10/5", param_hint=flag
+        ) from None
+
+
+def _endpoint_limits(values: tuple[str, ...]) -> dict[str, emulator.RateLimit]:
+    limits = {}
+    for value in values:
+        group, sep, spec = value.partition("=")
+        if not sep or group not in emulator.ENDPOINT_GROUPS:
+            raise click.BadParameter(
+                f"{value!r}: expected GROUP=BURST/RATE, GROUP one of "
+                + ", ".join(emulator.ENDPOINT_GROUPS),
+                param_hint="--endpoint-limit",
+            )
+        limits[group] = _bucket(spec, flag="--endpoint-limit")
+    return limits
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -47,6 +72,8 @@ def _announce(console: output.Console, emu: emulator.Emulator) -> None:
     console.result(f"export AUTH0_DOMAIN={emu.url}")
     console.result(f"export AUTH0_CLIENT_ID={emu.client_id}")
     console.result(f"export AUTH0_CLIENT_SECRET={emu.client_secret}")
+    if emu.config.canonical_domain is not None:
+        console.result(f"export AUTH0_AUDIENCE={emu.audience}")
     console.info(f"{len(emu.state.user_ids())} users seeded. Press Ctrl-C to stop.")
 
 
@@ -79,6 +106,18 @@ def _announce(console: output.Console, emu: emulator.Emulator) -> None:
 @click.option("--client-secret", help="Default: a random secret, printed at start.")
 @click.option("--burst", type=click.IntRange(1), help="Rate-limit bucket size (requests).")
 @click.option("--rate", type=click.FloatRange(min=0, min_open=True), help="Refill, requests/s.")
+@click.option(
+    "--endpoint-limit",
+    "endpoint_limit",
+    multiple=True,
+    metavar="GROUP=BURST/RATE",
+    help="A per-endpoint bucket besides the tenant's (repeatable); GROUP: "
+    + ", ".join(emulator.ENDPOINT_GROUPS)
+    + ".",
+)
+@click.option(
+    "--token-quota", metavar="BURST/RATE", help="Limit POST /oauth/token (429 with Retry-After)."
+)
 @click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Added to each request.")
 @click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of 500/503.")
 @click.option(
@@ -89,6 +128,16 @@ def _announce(console: output.Console, emu: emulator.Emulator) -> None:
 )
 @click.option("--token-ttl", type=click.FloatRange(min=1), default=86400.0, help="Seconds.")
 @click.option("--random-seed", type=int, default=0, show_default=True, help="Ids and faults.")
+@click.option(
+    "--no-masking",
+    is_flag=True,
+    help="Act as a tenant with masking off: reads return full phone numbers and emails.",
+)
+@click.option(
+    "--canonical-domain",
+    metavar="TENANT.REGION.auth0.com",
+    help="Act as a tenant on a custom domain: tokens only for this canonical audience.",
+)
 @click.pass_obj
 def command(
     console: output.Console,
@@ -101,11 +150,15 @@ def command(
     client_secret: str | None,
     burst: int | None,
     rate: float | None,
+    endpoint_limit: tuple[str, ...],
+    token_quota: str | None,
     latency_ms: float,
     fail_rate: float,
     drop_rate: float,
     token_ttl: float,
     random_seed: int,
+    no_masking: bool,
+    canonical_domain: str | None,
 ) -> None:
     """Run a local Auth0 Management API (authentication methods) until Ctrl-C."""
     tenant = emulator.State(random_seed=random_seed)
@@ -122,6 +175,10 @@ def command(
         client_id=client_id,
         token_ttl_s=token_ttl,
         rate_limit=_rate_limit(burst, rate),
+        endpoint_limits=_endpoint_limits(endpoint_limit),
+        token_quota=_bucket(token_quota, flag="--token-quota") if token_quota else None,
+        canonical_domain=canonical_domain or None,
+        masking=not no_masking,
         faults=emulator.Faults(
             latency_ms=latency_ms, fail_rate=fail_rate, drop_rate=drop_rate, seed=random_seed
         ),

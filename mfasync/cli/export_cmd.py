@@ -210,6 +210,8 @@ def command(
     client_id: str | None,
     client_secret: str | None,
     access_token: str | None,
+    audience: str | None,
+    ca_bundle: str | None,
 ) -> None:
     """Write manifests pinning the live methods of the given users (--user ID or --users-file)."""
     console: output.Console = ctx.obj if isinstance(ctx.obj, output.Console) else output.Console()
@@ -222,7 +224,12 @@ def command(
     if any(user_id.startswith("email:") for user_id in user_ids):
         raise click.UsageError("export takes user ids, not email: keys")
     connection = options.build_connection(
-        domain=domain, client_id=client_id, client_secret=client_secret, access_token=access_token
+        domain=domain,
+        client_id=client_id,
+        client_secret=client_secret,
+        access_token=access_token,
+        audience=audience,
+        ca_bundle=ca_bundle,
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     exported = asyncio.run(_export(user_ids, connection=connection, run=run))

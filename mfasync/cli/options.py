@@ -1,11 +1,12 @@
 """Options shared by several commands: the connection, the pace and the user filter.
 
 Connection flags mirror auth0-deploy-cli's environment variables (AUTH0_DOMAIN, AUTH0_CLIENT_ID,
-AUTH0_CLIENT_SECRET, AUTH0_ACCESS_TOKEN). Secrets become `SecretStr` at once.
+AUTH0_CLIENT_SECRET, AUTH0_ACCESS_TOKEN, AUTH0_AUDIENCE). Secrets become `SecretStr` at once.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,7 +29,7 @@ def domain_option(func: F) -> F:
 
 
 def connection_options(func: F) -> F:
-    """--domain, --client-id, --client-secret, --access-token (each with its AUTH0_* variable)."""
+    """--domain, --client-id, --client-secret, --access-token, --audience (with AUTH0_* vars)."""
     decorators = [
         domain_option,
         click.option("--client-id", envvar=settings.ENV_CLIENT_ID, help="[env: AUTH0_CLIENT_ID]"),
@@ -43,6 +44,18 @@ def connection_options(func: F) -> F:
             help="A ready Management API token instead of client credentials. "
             "[env: AUTH0_ACCESS_TOKEN]",
         ),
+        click.option(
+            "--audience",
+            envvar=settings.ENV_AUDIENCE,
+            help="Token audience (default https://DOMAIN/api/v2/). A tenant on a custom domain "
+            "needs its canonical https://TENANT.REGION.auth0.com/api/v2/. [env: AUTH0_AUDIENCE]",
+        ),
+        click.option(
+            "--ca-bundle",
+            metavar="FILE",
+            help="PEM bundle of CAs to trust besides the system's (a corporate TLS-inspecting "
+            "proxy's CA). SSL_CERT_FILE is read too; verification is never switched off.",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -55,6 +68,8 @@ def build_connection(
     client_id: str | None,
     client_secret: str | None,
     access_token: str | None,
+    audience: str | None = None,
+    ca_bundle: str | None = None,
 ) -> settings.ConnectionSettings:
     """Connection settings from the flags; raises UsageError naming what is missing."""
     return settings.ConnectionSettings(
@@ -62,6 +77,9 @@ def build_connection(
         client_id=client_id or None,
         client_secret=SecretStr(client_secret) if client_secret else None,
         access_token=SecretStr(access_token) if access_token else None,
+        audience=audience or None,
+        # Proxies and CAs as curl reads them (https_proxy, no_proxy, SSL_CERT_FILE...).
+        network=settings.NetworkSettings.from_env(os.environ, ca_bundle=ca_bundle or None),
     )
 
 

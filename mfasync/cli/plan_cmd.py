@@ -118,13 +118,20 @@ def command(
     client_id: str | None,
     client_secret: str | None,
     access_token: str | None,
+    audience: str | None,
+    ca_bundle: str | None,
 ) -> None:
     """Read the live methods of every listed user and show what apply would change."""
     policy = models.Policy(reseed_totp=runs.parse_reseed(reseed))
     # Manifests first: their problems need no credentials to be shown.
     manifest_set, users = runs.load_users(paths, only_users=only_users, console=console)
     connection = options.build_connection(
-        domain=domain, client_id=client_id, client_secret=client_secret, access_token=access_token
+        domain=domain,
+        client_id=client_id,
+        client_secret=client_secret,
+        access_token=access_token,
+        audience=audience,
+        ca_bundle=ca_bundle,
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
     plan, fingerprinter = asyncio.run(

@@ -51,18 +51,28 @@ def load_users(
         console.info(str(warning))
     if not only_users:
         return manifest_set, manifest_set.users
-    wanted = set(only_users)
+    # `email:` keys compare case-insensitively, as addresses do; user ids exactly.
+    wanted = {_filter_key(value): value for value in only_users}
     chosen = tuple(
-        user for user in manifest_set.users if user.key in wanted or user.user_id in wanted
+        user
+        for user in manifest_set.users
+        if _filter_key(user.key) in wanted or user.user_id in wanted
     )
-    found = {user.key for user in chosen} | {user.user_id for user in chosen}
-    missing = sorted(wanted - found)
+    found = {_filter_key(user.key) for user in chosen} | {user.user_id for user in chosen}
+    missing = sorted(wanted[key] for key in set(wanted) - found)
     if missing:
         raise errors.UsageError(
             f"--user {missing[0]}: no such user in the manifests"
             + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
         )
     return manifest_set, chosen
+
+
+def _filter_key(key: str | None) -> str | None:
+    """A `--user` value or a user key, with an `email:` address case-folded."""
+    if key is not None and key.startswith("email:"):
+        return "email:" + key.removeprefix("email:").casefold()
+    return key
 
 
 def resolver() -> secretrefs.Resolver:

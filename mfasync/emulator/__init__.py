@@ -3,16 +3,23 @@
 A real aiohttp.web server that behaves like the reference (docs: shared reference
 `auth0-management-api.md`): masked reads, 201/204/404/409/400/403 answers, paging with the
 `include_totals` shape, PUT's overwrite and its passkey 403, PATCH limits, linked deletes,
-client-credentials tokens that expire, scopes, a token-bucket rate limit with the
-`x-ratelimit-*` headers, and seeded fault injection. It imports nothing from the rest of mfasync,
-so a misunderstanding of the API on the client side is not mirrored here.
+client-credentials tokens that expire (and the canonical audience of a custom-domain tenant),
+scopes, rate limits as the service has them (the `x-ratelimit-*` headers on every answer, a
+tenant-wide bucket plus per-endpoint buckets, a token-endpoint quota), and seeded fault injection.
+It imports nothing from the rest of mfasync, so a misunderstanding of the API on the client side
+is not mirrored here.
 
 Public API::
 
     cfg = emulator.Config(                      # every field optional
         client_id="mfasync-emulator", client_secret=<generated>, token_ttl_s=86400.0,
         scopes=emulator.ALL_SCOPES, static_tokens={"tok": ("read:authentication_methods",)},
-        rate_limit=emulator.RateLimit(burst=10, per_s=2.0),      # None: unlimited, no headers
+        rate_limit=emulator.RateLimit(burst=10, per_s=2.0),  # None: DEFAULT_RATE_LIMIT (huge)
+        endpoint_limits={"authentication-methods-write": emulator.RateLimit(10, 5.0)},
+        token_quota=emulator.RateLimit(burst=2, per_s=0.5),  # POST /oauth/token; None: none
+        canonical_domain="tenant.eu.auth0.com",  # tokens only for https://{it}/api/v2/
+        masking=True,                             # False: full numbers and emails on reads
+        tls=None,                                 # an ssl.SSLContext: serve HTTPS
         faults=emulator.Faults(latency_ms=0, fail_rate=0.0, drop_rate=0.0,
                                on_token_endpoint=False, seed=0),
         entity_limits={"phone": 20, ...},         # per user and type, for POST only
@@ -74,6 +81,8 @@ from __future__ import annotations
 from mfasync.emulator.config import (
     ALL_SCOPES,
     DEFAULT_ENTITY_LIMITS,
+    DEFAULT_RATE_LIMIT,
+    ENDPOINT_GROUPS,
     Config,
     Faults,
     RateLimit,
@@ -95,6 +104,8 @@ from mfasync.emulator.tenantlog import TenantLog
 __all__ = [
     "ALL_SCOPES",
     "DEFAULT_ENTITY_LIMITS",
+    "DEFAULT_RATE_LIMIT",
+    "ENDPOINT_GROUPS",
     "Config",
     "Emulator",
     "Faults",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+import ssl
 from collections.abc import Mapping
 
 #: Every scope the emulated Management API checks; a client-credentials token gets all of them
@@ -51,6 +52,19 @@ class RateLimit:
             raise ValueError("per_s must be positive")
 
 
+#: The tenant bucket when none is configured: the service always sends the three headers, so the
+#: emulator does too, with a limit high enough to slow nobody.
+DEFAULT_RATE_LIMIT = RateLimit(burst=100_000, per_s=100_000.0)
+
+#: Endpoint groups that may have a bucket of their own (`Config.endpoint_limits`), as a real
+#: tenant has per-endpoint buckets beside the tenant-wide one.
+ENDPOINT_GROUPS: tuple[str, ...] = (
+    "authentication-methods-read",  # GET .../authentication-methods[/{id}]
+    "authentication-methods-write",  # POST, PUT, PATCH, DELETE .../authentication-methods[/{id}]
+    "users-by-email",  # GET /users-by-email
+)
+
+
 @dataclasses.dataclass(frozen=True)
 class Faults:
     """Injected faults, drawn from a random generator seeded with `seed` (reproducible).
@@ -81,7 +95,10 @@ class Config:
     """How one emulator instance behaves. `port=0` picks a free port.
 
     `static_tokens` maps ready bearer tokens (for `--access-token` users and tests) to the scopes
-    they carry; they never expire. `rate_limit=None` means unlimited (and no rate-limit headers).
+    they carry; they never expire. `rate_limit` is the tenant-wide bucket (None:
+    `DEFAULT_RATE_LIMIT`, so the `x-ratelimit-*` headers are on every API answer, as the service
+    sends them); `endpoint_limits` adds per-endpoint buckets by group (`ENDPOINT_GROUPS`).
+    `token_quota` limits `POST /oauth/token` (429 "Client quota exceeded" with `Retry-After`).
     """
 
     host: str = "127.0.0.1"
@@ -98,10 +115,20 @@ class Config:
         default_factory=dict, repr=False
     )
     rate_limit: RateLimit | None = None
+    endpoint_limits: Mapping[str, RateLimit] = dataclasses.field(default_factory=dict)
+    token_quota: RateLimit | None = None
     faults: Faults = Faults()
     entity_limits: Mapping[str, int] = dataclasses.field(
         default_factory=lambda: dict(DEFAULT_ENTITY_LIMITS)
     )
+    #: `tenant.eu.auth0.com`: the tenant is served on a custom domain (this address), and its
+    #: token endpoint accepts only the canonical audience `https://{canonical_domain}/api/v2/`.
+    canonical_domain: str | None = None
+    #: False: the tenant flag that turns masking off (`disable_management_api_sms_obfuscation`):
+    #: reads return full phone numbers and emails.
+    masking: bool = True
+    #: Serve HTTPS with this server context (tests of certificates and proxies); None: HTTP.
+    tls: ssl.SSLContext | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.log_retention_s is not None and self.log_retention_s <= 0:
@@ -110,3 +137,8 @@ class Config:
             raise ValueError("log_delay_s must not be negative")
         if self.token_ttl_s <= 0:
             raise ValueError("token_ttl_s must be positive")
+        unknown = sorted(set(self.endpoint_limits) - set(ENDPOINT_GROUPS))
+        if unknown:
+            raise ValueError(
+                f"unknown endpoint group {unknown[0]!r}; one of {', '.join(ENDPOINT_GROUPS)}"
+            )

@@ -1,4 +1,4 @@
-"""What the request handlers share: config, state, tokens, bucket, faults and stats.
+"""What the request handlers share: config, state, tokens, rate buckets, faults and stats.
 
 Built once per emulator and stored on the aiohttp application under `CONTEXT`. Holding only;
 this module must not handle requests.
@@ -20,7 +20,8 @@ class Context:
     settings: config.Config
     tenant: state.State
     tokens: tokens.TokenStore
-    bucket: ratelimit.TokenBucket | None
+    buckets: ratelimit.Buckets  # always: the service sends the rate-limit headers on every answer
+    token_quota: ratelimit.TokenBucket | None
     faults: faults.FaultPlan
     stats: stats.Stats
     #: `http://127.0.0.1:<port>`, known once the socket is bound (the token audience uses it).
@@ -32,7 +33,10 @@ class Context:
             settings=cfg,
             tenant=tenant,
             tokens=tokens.TokenStore(ttl_s=cfg.token_ttl_s, static=cfg.static_tokens),
-            bucket=ratelimit.TokenBucket(cfg.rate_limit) if cfg.rate_limit else None,
+            buckets=ratelimit.Buckets(
+                cfg.rate_limit or config.DEFAULT_RATE_LIMIT, cfg.endpoint_limits
+            ),
+            token_quota=ratelimit.TokenBucket(cfg.token_quota) if cfg.token_quota else None,
             faults=faults.FaultPlan(cfg.faults),
             stats=stats.Stats(),
         )

@@ -22,6 +22,7 @@ from mfasync.emulator.context import API_PREFIX, CONTEXT
 
 Handler = typedefs.Handler
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+USERS_BY_EMAIL_PATH = API_PREFIX + "/users-by-email"
 
 
 def _is_api(request: web.Request) -> bool:
@@ -79,12 +80,22 @@ async def latency(request: web.Request, handler: Handler) -> web.StreamResponse:
     return await handler(request)
 
 
+def endpoint_group(request: web.Request) -> str | None:
+    """The endpoint group whose bucket a request also draws on (config.ENDPOINT_GROUPS)."""
+    path = request.path
+    if path == USERS_BY_EMAIL_PATH:
+        return "users-by-email"
+    if "/authentication-methods" in path:
+        read = request.method in ("GET", "HEAD")
+        return "authentication-methods-read" if read else "authentication-methods-write"
+    return None
+
+
 @web.middleware
 async def rate_limit(request: web.Request, handler: Handler) -> web.StreamResponse:
-    bucket = request.app[CONTEXT].bucket
-    if bucket is None or not _is_api(request):
+    if not _is_api(request):
         return await handler(request)
-    verdict = bucket.take()
+    verdict = request.app[CONTEXT].buckets.take(endpoint_group(request))
     if not verdict.allowed:
         response: web.StreamResponse = problem_response(problems.too_many_requests())
     else:

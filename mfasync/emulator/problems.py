@@ -78,4 +78,4 @@ def unauthorized(message: str) -> Problem:
 
 
 def too_many_requests() -> Problem:
-    return Problem(429, "Global limit has been reached")
+    return Problem(429, "Global limit has been reached", error_code="too_many_requests")

@@ -1,8 +1,11 @@
-"""The tenant-wide token bucket and the `x-ratelimit-*` headers it produces.
+"""The rate-limit buckets and the `x-ratelimit-*` headers they produce.
 
-Burst = bucket size, sustained rate = refill per second, as the reference describes Auth0's
-limits. `x-ratelimit-reset` is the UNIX time, in whole seconds rounded up, at which the next token
-is available, so a client that sleeps until then finds one. Pure arithmetic over an injected clock;
+Burst = bucket size, sustained rate = refill per second, as the reference describes Auth0's limits.
+`Buckets` is a tenant as the service has it: the tenant-wide bucket is checked first, then the
+bucket of the request's endpoint group, if it has one; an answer carries the headers of the bucket
+nearest exhaustion (fewest tokens left), a refusal those of the bucket that refused.
+`x-ratelimit-reset` is the UNIX time, in whole seconds rounded up, at which the next token is
+available, so a client that sleeps until then finds one. Pure arithmetic over an injected clock;
 this module must not sleep or know about HTTP.
 """
 
@@ -12,7 +15,7 @@ import dataclasses
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from mfasync.emulator import config
 
@@ -25,6 +28,7 @@ class Verdict:
     limit: int
     remaining: int
     reset_s: int
+    wait_s: float = 0.0  # seconds until the next token (Retry-After of a refusal)
 
     def headers(self) -> dict[str, str]:
         return {
@@ -59,4 +63,34 @@ class TokenBucket:
                 limit=self._limit.burst,
                 remaining=math.floor(self._tokens),
                 reset_s=math.ceil(now + wait_s),
+                wait_s=wait_s,
             )
+
+
+class Buckets:
+    """The tenant-wide bucket and the per-endpoint-group buckets of one tenant."""
+
+    def __init__(
+        self,
+        tenant: config.RateLimit,
+        endpoints: Mapping[str, config.RateLimit],
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._tenant = TokenBucket(tenant, clock=clock)
+        self._endpoints = {
+            group: TokenBucket(limit, clock=clock) for group, limit in endpoints.items()
+        }
+        self._lock = threading.Lock()
+
+    def take(self, group: str | None) -> Verdict:
+        """One request of endpoint `group` (None: a group without a bucket of its own)."""
+        with self._lock:
+            tenant = self._tenant.take()
+            own = self._endpoints.get(group) if group is not None else None
+            if not tenant.allowed or own is None:
+                return tenant
+            verdict = own.take()
+            if not verdict.allowed:
+                return verdict
+            return verdict if verdict.remaining <= tenant.remaining else tenant

@@ -69,7 +69,10 @@ async def list_methods(request: web.Request) -> web.Response:
     include_totals = _bool_param(request, "include_totals")
     methods = context.tenant.list_methods(request.match_info["user_id"])
     start = page * per_page
-    shown = [views.listed(method) for method in methods[start : start + per_page]]
+    shown = [
+        views.listed(method, masked=context.settings.masking)
+        for method in methods[start : start + per_page]
+    ]
     if not include_totals:
         return web.json_response(shown)
     body: dict[str, Any] = {"authenticators": shown, "start": start, "limit": per_page}
@@ -83,7 +86,7 @@ async def get_method(request: web.Request) -> web.Response:
     method = context.tenant.get_method(
         request.match_info["user_id"], request.match_info["method_id"]
     )
-    return web.json_response(views.listed(method))
+    return web.json_response(views.listed(method, masked=context.settings.masking))
 
 
 async def create_method(request: web.Request) -> web.Response:
@@ -94,7 +97,7 @@ async def create_method(request: web.Request) -> web.Response:
         fields,
         limit=context.settings.entity_limits.get(str(fields["type"])),
     )
-    return web.json_response(views.created(method), status=201)
+    return web.json_response(views.created(method, masked=context.settings.masking), status=201)
 
 
 async def replace_methods(request: web.Request) -> web.Response:
@@ -110,7 +113,7 @@ async def update_method(request: web.Request) -> web.Response:
     method = context.tenant.update_method(
         request.match_info["user_id"], request.match_info["method_id"], fields
     )
-    return web.json_response(views.patched(method))
+    return web.json_response(views.patched(method, masked=context.settings.masking))
 
 
 async def delete_method(request: web.Request) -> web.Response:

@@ -66,7 +66,10 @@ class Emulator:
 
     @property
     def audience(self) -> str:
-        """`http://127.0.0.1:<port>/api/v2/`, the client-credentials audience."""
+        """The client-credentials audience: `http://127.0.0.1:<port>/api/v2/`, or
+        `https://{canonical_domain}/api/v2/` for a tenant with a canonical domain."""
+        if self.config.canonical_domain is not None:
+            return f"https://{self.config.canonical_domain}{API_PREFIX}/"
         return self.url + API_PREFIX + "/"
 
     def issue_token(self, scopes: Iterable[str] | None = None) -> str:
@@ -77,12 +80,13 @@ class Emulator:
     async def start(self) -> None:
         sock = _bind(self.config.host, self.config.port)
         host, port = sock.getsockname()[:2]
-        self.url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        scheme = "https" if self.config.tls is not None else "http"
+        self.url = f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
         self._context.base_url = self.url
         runner = web.AppRunner(app.build(self._context), access_log=None, handle_signals=False)
         await runner.setup()
         try:
-            await web.SockSite(runner, sock).start()
+            await web.SockSite(runner, sock, ssl_context=self.config.tls).start()
         except BaseException:
             await runner.cleanup()
             sock.close()

@@ -27,6 +27,7 @@ _ID_ALPHABET = string.ascii_letters + string.digits
 _ID_LENGTH = 16
 
 Method = dict[str, Any]
+_DATABASE_PREFIX = "auth0|"  # the user ids of Auth0's own database connections
 
 
 def _utc_now() -> datetime.datetime:
@@ -121,13 +122,17 @@ class State:
     ) -> None:
         """Add a user with methods of any type (seeding: no validation, no limits).
 
-        Methods may carry their own `id` and `created_at`; missing ones are generated.
+        Methods may carry their own `id` and `created_at`; missing ones are generated. The email
+        of a database user (`auth0|...`) is stored in lower case, as the service stores it;
+        other connections' (social, enterprise) keep the case they were given.
         """
         with self._lock:
             if user_id in self._users:
                 raise ValueError(f"user {user_id!r} already exists")
             user: dict[str, Any] = {"user_id": user_id, "created_at": self._now()}
             if email is not None:
+                if user_id.startswith(_DATABASE_PREFIX):
+                    email = email.lower()
                 user["email"] = email
                 self._by_email.setdefault(email, []).append(user_id)
             self._users[user_id] = user

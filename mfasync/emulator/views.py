@@ -13,6 +13,10 @@ phone is masked: a PATCH never carries the number, so echoing it would turn PATC
 reading full numbers that GET hides. Clients must not rely on either; a masked value is only
 "these visible characters at these positions".
 
+With `masked=False` (a tenant with the flag that turns obfuscation off,
+`disable_management_api_sms_obfuscation`) every answer shows phone numbers and emails in full;
+the TOTP secret is never shown either way.
+
 Pure functions on copies; this module must not touch the state.
 """
 
@@ -35,19 +39,19 @@ def _shown(method: Mapping[str, Any], *, phone: bool, email: bool) -> dict[str, 
     return out
 
 
-def listed(method: Mapping[str, Any]) -> dict[str, Any]:
+def listed(method: Mapping[str, Any], *, masked: bool = True) -> dict[str, Any]:
     """GET list and GET one."""
-    return _shown(method, phone=True, email=True)
+    return _shown(method, phone=masked, email=masked)
 
 
-def created(method: Mapping[str, Any]) -> dict[str, Any]:
+def created(method: Mapping[str, Any], *, masked: bool = True) -> dict[str, Any]:
     """POST's 201 answer."""
-    return _shown(method, phone=False, email=True)
+    return _shown(method, phone=False, email=masked)
 
 
-def patched(method: Mapping[str, Any]) -> dict[str, Any]:
+def patched(method: Mapping[str, Any], *, masked: bool = True) -> dict[str, Any]:
     """PATCH's 200 answer."""
-    return _shown(method, phone=True, email=True)
+    return _shown(method, phone=masked, email=masked)
 
 
 def replaced(method: Mapping[str, Any]) -> dict[str, Any]:

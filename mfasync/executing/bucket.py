@@ -91,6 +91,36 @@ class BucketModel:
         self._settle_one(now)
         self._consumed += 1
 
+    def adopt_in_flight(self, other: BucketModel) -> None:
+        """Start from `other`'s requests in flight and latency (a bucket first seen mid-run)."""
+        self._in_flight = other._in_flight
+        self._sent_at_s = deque(other._sent_at_s)
+        self._latency_s = other._latency_s
+
+    def on_answer_of_another_bucket(
+        self, now: float, *, status: int, floor_remaining: int | None
+    ) -> None:
+        """An answer to a request this bucket also counted, carrying another bucket's headers.
+
+        The service shows the headers of the bucket nearest exhaustion, so this bucket had at
+        least `floor_remaining` tokens left: an estimate below that is raised to it (a stale low
+        anchor must not hold requests back). No point joins the refill series: a floor is not a
+        measurement.
+        """
+        self._settle_one(now)
+        self._answered = True
+        if status == 429:
+            return  # refused by the other bucket: this one was not necessarily charged
+        self._consumed += 1
+        if floor_remaining is None or self._anchor_remaining is None:
+            return
+        level = self._anchor_remaining + self.refill_per_s * max(0.0, now - self._anchor_at_s)
+        if self._limit is not None:
+            level = min(level, float(self._limit))
+        if level < floor_remaining:
+            self._anchor_remaining = float(floor_remaining)
+            self._anchor_at_s = now - self._latency_s / 2
+
     def on_response(self, now: float, *, status: int, rate_limit: models.RateLimit) -> None:
         self._settle_one(now)
         self._answered = True

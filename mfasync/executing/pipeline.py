@@ -63,7 +63,13 @@ async def resolve_user_id(
     if user.user_id is not None:
         return user.user_id
     email = user.email or ""
-    found = await retrier.call(lambda: backend.find_users_by_email(email))
+    # The lookup is case-sensitive and Auth0 stores its database users' addresses in lower
+    # case: ask for that first, and for the address as written only if that finds nobody
+    # (a social or enterprise user may keep the case its provider gave).
+    lowered = email.lower()
+    found = await retrier.call(lambda: backend.find_users_by_email(lowered))
+    if not found and lowered != email:
+        found = await retrier.call(lambda: backend.find_users_by_email(email))
     shown = masking.redact_email(email)
     if not found:
         raise errors.NotFoundError(f"no user has the email address {shown}")
@@ -128,8 +134,14 @@ async def read_and_plan(
             # recorded: a large first run would otherwise hold 100,000 fingerprints to its end
             user_plan = dataclasses.replace(user_plan, adoptions=())
         return user_plan, live
-    except errors.AuthenticationError:
-        # Credentials that fail fail for every user: stop the run with one clear error rather
+    except (
+        errors.AuthenticationError,
+        errors.NetworkError,
+        errors.PortalError,
+        errors.UnreachableError,
+    ):
+        # Credentials that fail, an untrusted certificate, a refusing proxy or a tenant that no
+        # request has reached fail for every user: stop the run with one clear error rather
         # than report the same refusal once per user.
         raise
     except errors.MfasyncError as exc:

@@ -4,7 +4,9 @@ Decided from the error class alone (see errors.py): a 429 waits for the tenant's
 retries; a 5xx or a transport failure on a request that is safe to repeat (GET, PATCH, PUT, DELETE)
 is retried with capped exponential backoff and full jitter; a retried DELETE that meets a 404 has
 succeeded; everything else is final. An `AmbiguousWriteError` (a POST that may have been committed)
-is NEVER re-sent here: the applier re-lists the user and decides. Tokens are the client's business.
+is NEVER re-sent here: the applier re-lists the user and decides. An `UnreachableError` (no request
+of the run got an answer yet) is retried only within `unreachable_budget_s`, so an unreachable
+tenant stops the run in seconds. Tokens are the client's business.
 This module does not pace requests (the governor does) and knows nothing about plans.
 """
 
@@ -38,12 +40,14 @@ class Retrier:
         governor: governing.RateGovernor | None = None,
         sleep: Sleep = asyncio.sleep,
         wall_clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
         self._retry = retry
         self._governor = governor
         self._sleep = sleep
         self._wall_clock = wall_clock
+        self._clock = clock
         # Jitter only spreads retries out; it needs no cryptographic strength.
         self._rng = rng or random.Random()  # noqa: S311
         self.retries = 0
@@ -81,7 +85,7 @@ class Retrier:
     def _lost(self, exc: errors.ApiError) -> None:
         # No status: no response came, so the governor got no after_response for this request.
         if exc.status is None and self._governor is not None:
-            self._governor.request_lost()
+            self._governor.request_lost(exc.method or "GET", exc.path or "")
 
     async def call(self, request: Callable[[], Awaitable[T]]) -> T:
         """Send `request` until it succeeds or fails for good; raise its final error."""
@@ -99,6 +103,7 @@ class Retrier:
         return True
 
     async def _run(self, request: Callable[[], Awaitable[T]], attempts: _Attempts) -> T:
+        started = self._clock()
         while True:
             try:
                 return await request()
@@ -115,6 +120,10 @@ class Retrier:
                 if attempts.failed >= self._retry.max_attempts:
                     raise
                 delay_s = self.backoff_s(attempts.failed)
+                if isinstance(exc, errors.UnreachableError) and (
+                    self._clock() - started + delay_s > self._retry.unreachable_budget_s
+                ):
+                    raise
             except errors.AmbiguousWriteError as exc:
                 self._lost(exc)
                 raise

@@ -22,7 +22,7 @@ from pydantic import MISSING, SecretStr, TypeAdapter
 from pydantic_core import ErrorDetails
 
 from mfasync import errors, models, secretrefs
-from mfasync.manifests import fields, plain, schema
+from mfasync.manifests import fields, phones, plain, schema
 
 _Built = TypeVar(
     "_Built", models.DesiredUser, models.DesiredMethod, models.SourceLocation, models.SecretSource
@@ -267,6 +267,9 @@ class Builder:
                 models.PreferredMethod.SMS if preferred is MISSING else preferred
             )
             identity = ("phone", "phone_number", method.phone_number)
+            doubt = phones.doubt(method.phone_number)
+            if doubt is not None:  # possible, but not known valid: a warning, not an error
+                self.error(plain.locate(node, ("phone_number",)), doubt, "warning")
         elif isinstance(method, schema.EmailMethod):
             kind = models.MethodType.EMAIL
             values["email"] = method.email

@@ -15,12 +15,12 @@ import re
 from collections.abc import Iterable
 
 import email_validator
-import phonenumbers
 
 from mfasync import errors, models, secretrefs
+from mfasync.manifests import phones
 
 NAME_MAX_CHARS = 20
-PHONE_EXAMPLE = '"+14155550123"'
+PHONE_EXAMPLE = phones.EXAMPLE
 _HOSTNAME_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
 
@@ -50,23 +50,12 @@ def name(text: str) -> str:
 
 
 def phone_number(text: str) -> str:
-    """The E.164 form (`+14155550123`) of an international number; spaces and dashes are allowed."""
-    hint = (
-        f"'phone_number' must be an international number in E.164 form: '+', the country code "
-        f"and the number, e.g. {PHONE_EXAMPLE}"
-    )
-    if not text.strip().startswith("+"):
-        raise FieldError(hint)
+    """The E.164 form (`+14155550123`) of a possible international number (spaces and dashes
+    allowed). A possible number the metadata does not know is accepted: see `phones.doubt`."""
     try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException as exc:
-        raise FieldError(hint) from exc
-    if not phonenumbers.is_valid_number(number):
-        raise FieldError(
-            "'phone_number' is not a valid number for its country code (wrong length or range?); "
-            f"write it in E.164 form, e.g. {PHONE_EXAMPLE}"
-        )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return phones.parse(text)
+    except phones.NotANumber as exc:
+        raise FieldError(str(exc)) from exc
 
 
 def email(text: str, *, field: str = "email") -> str:

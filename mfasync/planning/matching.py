@@ -93,7 +93,10 @@ def match(
         wanted = wanted_by_kind.get(kind)
         if not wanted:
             continue  # nothing of this kind to match (the usual case: one or two kinds per user)
-        candidates = [m for m in live if m.type == kind.value and m.id not in taken]
+        # a sub-authenticator (sms|dev_ listed beside its phone) is part of another entry
+        candidates = [
+            m for m in live if m.type == kind.value and m.id not in taken and not m.sub_method
+        ]
         scores = [[score(index, m) for m in candidates] for index in wanted]
         fits = [
             [

@@ -182,6 +182,9 @@ def saved_user_key(key: str, fingerprinter: Fingerprinter = NO_KEY) -> str:
     """
     if not key.startswith(_EMAIL_KEY_PREFIX):
         return key
+    # case-folded first: emails compare case-insensitively, so a manifest that changes an
+    # address's case between `plan --out` and `apply --plan` still finds its user
+    key = _EMAIL_KEY_PREFIX + key[len(_EMAIL_KEY_PREFIX) :].casefold()
     keyed = fingerprinter.field("", key)
     if keyed is not None:
         return _KEYED_EMAIL_KEY_PREFIX + keyed[:_DIGEST_HEX]

@@ -73,10 +73,12 @@ class RecordingHooks:
         self.events: list[str] = []
         self.limits: list[models.RateLimit] = []
 
-    async def before_request(self) -> None:
+    async def before_request(self, method: str, path: str) -> None:
         self.events.append("before")
 
-    def after_response(self, status: int, rate_limit: models.RateLimit) -> None:
+    def after_response(
+        self, status: int, rate_limit: models.RateLimit, method: str, path: str
+    ) -> None:
         self.events.append(f"after {status}")
         self.limits.append(rate_limit)
 

@@ -73,3 +73,31 @@ def test_emulator_command_rejects_a_broken_seed_file(tmp_path: pathlib.Path) -> 
     result = CliRunner().invoke(main.cli, ["emulator", "--port", "0", "--seed", str(seed)])
     assert result.exit_code == 2
     assert "each user needs a string user_id" in result.output
+
+
+def test_emulator_command_refuses_an_unknown_endpoint_group_or_a_bad_bucket() -> None:
+    runner = CliRunner()
+    unknown = runner.invoke(main.cli, ["emulator", "--endpoint-limit", "users=10/5"])
+    assert unknown.exit_code == 2
+    assert "GROUP one of authentication-methods-read" in unknown.output
+    bad = runner.invoke(main.cli, ["emulator", "--token-quota", "ten/5"])
+    assert bad.exit_code == 2
+    assert "expected BURST/RATE" in bad.output
+
+
+def test_emulator_command_prints_the_canonical_audience(tmp_path: pathlib.Path) -> None:
+    command = [sys.executable, "-m", "mfasync", "emulator", "--port", "0"]
+    command += ["--client-secret", "csecret", "--canonical-domain", "acme.eu.auth0.com"]
+    command += ["--no-masking", "--endpoint-limit", "authentication-methods-write=10/5"]
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_restore_sigint,
+    ) as process:
+        assert process.stdout is not None
+        lines = [process.stdout.readline().strip() for _ in range(4)]
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
+    assert lines[3] == "export AUTH0_AUDIENCE=https://acme.eu.auth0.com/api/v2/"

@@ -32,6 +32,7 @@ async def test_every_limited_response_carries_the_three_headers_and_429_when_emp
         "statusCode": 429,
         "error": "Too Many Requests",
         "message": "Global limit has been reached",
+        "errorCode": "too_many_requests",
     }
     assert emu.stats.rate_limited == 1
 

@@ -87,3 +87,21 @@ def test_sdk_sees_404_for_an_unknown_user(sdk: Auth0) -> None:
     with pytest.raises(sdk_errors.NotFoundError) as caught:
         list(sdk.users.authentication_methods.list("auth0|nobody"))
     assert caught.value.body["errorCode"] == "inexistent_user"
+
+
+RATE_HEADERS = ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset")
+
+
+def test_sdk_sees_the_rate_limit_headers_on_every_answer(sdk: Auth0) -> None:
+    # A default emulator has no configured limit; the service always sends the headers anyway.
+    raw = sdk.users.authentication_methods.with_raw_response
+    methods = list(sdk.users.authentication_methods.list("auth0|alice"))
+    answers = [raw.get("auth0|alice", str(methods[0].id)).headers]
+    answers.append(raw.update("auth0|alice", str(methods[0].id), name="Work").headers)
+    for user_id in ("auth0|nobody", "auth0|alice"):
+        with pytest.raises(sdk_errors.NotFoundError) as missing:
+            raw.get(user_id, "x")
+        answers.append(dict(missing.value.headers or {}))
+    for headers in answers:
+        assert all(name in headers for name in RATE_HEADERS), headers
+        assert int(headers["x-ratelimit-limit"]) >= 1000

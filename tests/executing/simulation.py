@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from mfasync import models
-from mfasync.executing import bucket
+from mfasync.executing import bucket, endpoints
 
 
 @dataclass
@@ -70,5 +70,60 @@ def simulate(
         heapq.heappush(pending, (now + latency_s, seq, allowed, rate_limit))
         sent += 1
         todo -= 1
+        free -= 1
+    return Result(wall_s=now, sent=sent, rate_limited=limited)
+
+
+def simulate_two_buckets(
+    *,
+    tenant: tuple[int, float],
+    writes: tuple[int, float],
+    kinds: list[str],
+    workers: int,
+    latency_s: float,
+    max_rps: float,
+) -> Result:
+    """Requests of `kinds` ("read" / "write"), in order, against a tenant bucket plus a write
+    bucket, with the headers of the bucket nearest exhaustion (as the emulator sends them), paced
+    by one `endpoints.GroupModels` per group exactly as the governor uses them."""
+    groups = {"read": endpoints.GroupModels(max_rps=max_rps)}
+    groups["write"] = endpoints.GroupModels(max_rps=max_rps)
+    tenant_bucket, write_bucket = Bucket(*tenant), Bucket(*writes)
+
+    def take(kind: str, at: float) -> tuple[bool, models.RateLimit]:
+        allowed, shown = tenant_bucket.take(at)
+        if not allowed or kind != "write":
+            return allowed, shown
+        own_allowed, own = write_bucket.take(at)
+        if not own_allowed:
+            return False, own
+        remaining = (own.remaining or 0, shown.remaining or 0)
+        return True, own if remaining[0] <= remaining[1] else shown
+
+    now = 0.0
+    todo = list(reversed(kinds))
+    free = workers
+    pending: list[tuple[float, int, str, bool, models.RateLimit]] = []
+    sent = limited = seq = 0
+    while todo or pending:
+        send_at = math.inf
+        if todo and free > 0:
+            send_at = now + groups[todo[-1]].delay_s(now)
+        if pending and pending[0][0] <= send_at:
+            now, _, kind, allowed, rate_limit = heapq.heappop(pending)
+            status = 200 if allowed else 429
+            groups[kind].on_response(now, status=status, rate_limit=rate_limit)
+            free += 1
+            if not allowed:
+                limited += 1
+                todo.append(kind)  # the request goes back to the queue
+            continue
+        now = send_at
+        kind = todo.pop()
+        groups[kind].on_send(now)
+        allowed, rate_limit = take(kind, now + latency_s / 2)
+        seq += 1
+        heapq.heappush(pending, (now + latency_s, seq, kind, allowed, rate_limit))
+        sent += 1
         free -= 1
     return Result(wall_s=now, sent=sent, rate_limited=limited)

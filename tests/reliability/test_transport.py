@@ -76,7 +76,10 @@ async def test_the_client_session_verifies_certificates() -> None:
     async with api.Client(connection) as client:
         connector = client._session.connector  # type: ignore[union-attr]
         assert isinstance(connector, aiohttp.TCPConnector)
-        assert connector._ssl is True  # aiohttp's "verify with the default CA store"
+        context = connector._ssl  # the system's CAs (plus any --ca-bundle): always verifying
+        assert isinstance(context, ssl.SSLContext)
+        assert context.verify_mode == ssl.CERT_REQUIRED
+        assert context.check_hostname is True
 
 
 @pytest.fixture
