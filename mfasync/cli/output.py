@@ -28,9 +28,9 @@ class Console:
 
     verbosity: int = 0
 
-    def result(self, text: str) -> None:
+    def result(self, text: str, *, nl: bool = True) -> None:
         """The command's product (a plan, a report): stdout, always."""
-        click.echo(text)
+        click.echo(text, nl=nl)
 
     def info(self, text: str) -> None:
         """Progress and notes for a person: stderr, hidden by -q."""

@@ -97,12 +97,39 @@ def _echo(console: output.Console, text: str) -> None:
 
 
 async def _list(
-    state_url: str, domain: str | None, user_id: str | None
-) -> tuple[Where, list[UserState]]:
+    state_url: str,
+    domain: str | None,
+    user_id: str | None,
+    *,
+    output_format: str,
+    console: output.Console,
+) -> None:
+    """Print the list page by page (a large tenant's records never all in memory at once)."""
     async with _opened(state_url, domain, purpose="show") as store:
-        methods = await store.method_records(user_id)
-        users = await store.user_records(user_id)
-        return _where(store), rendering.state.users_of(methods, users.values())
+        where = _where(store)
+        text = rendering.state.ListText(where) if output_format == "text" else None
+        document = rendering.state.ListJson(where) if text is None else None
+
+        def emit(users: list[UserState] | None) -> None:
+            if text is not None:
+                lines = text.head() if users is None else text.page(users)
+                if lines:
+                    console.result("\n".join(lines))
+            elif document is not None:
+                console.result(document.head() if users is None else document.page(users), nl=False)
+
+        emit(None)
+        if user_id is not None:
+            methods = await store.method_records(user_id)
+            users = await store.user_records(user_id)
+            emit(rendering.state.users_of(methods, users.values()))
+        else:
+            async for methods, records in store.pages():
+                emit(rendering.state.users_of(methods, records))
+        if text is not None:
+            console.result("\n".join(text.tail()))
+        elif document is not None:
+            console.result(document.tail(), nl=False)
 
 
 @command.command("list", short_help="Users and their method records, with origin.")
@@ -119,11 +146,7 @@ def list_command(
     domain: str | None,
 ) -> None:
     """Users and their method records: origin (created, adopted, seen), type, id, when seen."""
-    where, users = asyncio.run(_list(state_url, domain, user_id))
-    if output_format == "json":
-        _echo(console, rendering.state.list_json(where, users))
-    else:
-        _echo(console, rendering.state.list_text(where, users))
+    asyncio.run(_list(state_url, domain, user_id, output_format=output_format, console=console))
 
 
 # -- show -----------------------------------------------------------------------------------------

@@ -82,37 +82,100 @@ def runs_with_writes(
 
 
 # -- state list -----------------------------------------------------------------------------------
+#
+# A tenant of 100,000 users has some 300,000 method records: `state list` renders them page by
+# page (`ListText`, `ListJson`), never holding them all. `list_text` / `list_json` render one page.
+
+LIST_HEADER = ("USER", "ORIGIN", "TYPE", "METHOD ID", "FINGERPRINT", "FIRST SEEN", "LAST SEEN")
+
+
+class ListText:
+    """`state list` as text: `head()`, then `page(users)` for each page, then `tail()`.
+
+    A heading, one row per method record (or per user without any), then notes on the origins
+    met and the counts. The columns take their widths from the first page (a longer value later
+    widens only its own row).
+    """
+
+    def __init__(self, where: Where) -> None:
+        self._where = where
+        self._widths: list[int] | None = None
+        self._users = 0
+        self._methods = 0
+        self._origins: set[MethodOrigin] = set()
+
+    def head(self) -> list[str]:
+        return [f"Tenant {self._where.tenant} in {self._where.state}:"]
+
+    def page(self, users: Sequence[UserState]) -> list[str]:
+        rows: list[list[str]] = []
+        for user in users:
+            self._users += 1
+            self._methods += len(user.methods)
+            self._origins.update(method.origin for method in user.methods)
+            if not user.methods:
+                rows.append([user.user_id, "-", "-", "(no method records)", "-", "-", "-"])
+            rows.extend([user.user_id, *_method_cells(method)] for method in user.methods)
+        if not rows:
+            return []
+        lines = []
+        if self._widths is None:
+            self._widths = _widths([LIST_HEADER, *rows])
+            lines.append(_row(LIST_HEADER, self._widths))
+        lines.extend(_row(row, self._widths) for row in rows)
+        return lines
+
+    def tail(self) -> list[str]:
+        notes = _origin_notes(self._origins)
+        counts = (
+            f"{plural(self._users, 'user', 'users')}, "
+            f"{plural(self._methods, 'method record', 'method records')}."
+        )
+        return [*notes, counts]
+
+
+class ListJson:
+    """`state list --format json`, page by page: the same text as `json.dumps(document, indent=2)`
+    of `{"format_version": 1, "state", "tenant", "users": [{"user_id", "record", "methods"}]}`."""
+
+    def __init__(self, where: Where) -> None:
+        self._where = where
+        self._first = True
+
+    def head(self) -> str:
+        opening = json.dumps(
+            {
+                "format_version": FORMAT_VERSION,
+                "state": self._where.state,
+                "tenant": self._where.tenant,
+            },
+            indent=2,
+        )
+        return opening[: -len("\n}")] + ',\n  "users": ['
+
+    def page(self, users: Sequence[UserState]) -> str:
+        chunks = []
+        for user in users:
+            text = json.dumps(_user_document(user), indent=2).replace("\n", "\n    ")
+            chunks.append(("\n    " if self._first else ",\n    ") + text)
+            self._first = False
+        return "".join(chunks)
+
+    def tail(self) -> str:
+        return "]\n}\n" if self._first else "\n  ]\n}\n"
 
 
 def list_text(where: Where, users: Sequence[UserState]) -> str:
-    """A heading, one row per method record (or per user without any), notes on the origins."""
-    count = sum(len(user.methods) for user in users)
-    lines = [
-        f"Tenant {where.tenant} in {where.state}: {plural(len(users), 'user', 'users')}, "
-        f"{plural(count, 'method record', 'method records')}."
-    ]
-    if not users:
-        return "\n".join(lines) + "\n"
-    rows: list[list[str]] = []
-    for user in users:
-        if not user.methods:
-            rows.append([user.user_id, "-", "-", "(no method records)", "-", "-", "-"])
-        rows.extend([user.user_id, *_method_cells(method)] for method in user.methods)
-    header = ["USER", "ORIGIN", "TYPE", "METHOD ID", "FINGERPRINT", "FIRST SEEN", "LAST SEEN"]
-    lines.extend(_table(header, rows))
-    lines.extend(_notes(method for user in users for method in user.methods))
+    """`ListText` of one page."""
+    rendering = ListText(where)
+    lines = [*rendering.head(), *rendering.page(users), *rendering.tail()]
     return "\n".join(lines) + "\n"
 
 
 def list_json(where: Where, users: Sequence[UserState]) -> str:
-    """`{"format_version": 1, "state", "tenant", "users": [{"user_id", "record", "methods"}]}`."""
-    document = {
-        "format_version": FORMAT_VERSION,
-        "state": where.state,
-        "tenant": where.tenant,
-        "users": [_user_document(user) for user in users],
-    }
-    return json.dumps(document, indent=2) + "\n"
+    """`ListJson` of one page."""
+    rendering = ListJson(where)
+    return rendering.head() + rendering.page(users) + rendering.tail()
 
 
 # -- state show -----------------------------------------------------------------------------------
@@ -235,7 +298,10 @@ def _method_cells(method: records.MethodRecord) -> list[str]:
 
 
 def _notes(methods: Iterable[records.MethodRecord]) -> list[str]:
-    origins = {method.origin for method in methods}
+    return _origin_notes({method.origin for method in methods})
+
+
+def _origin_notes(origins: set[MethodOrigin]) -> list[str]:
     notes = []
     if MethodOrigin.ADOPTED in origins:
         notes.append(UNVERIFIED_NOTE)
@@ -246,11 +312,16 @@ def _notes(methods: Iterable[records.MethodRecord]) -> list[str]:
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """Left-aligned columns two spaces apart; the last column is not padded."""
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
-    ]
+    widths = _widths([header, *rows])
+    return [_row(row, widths) for row in [header, *rows]]
+
+
+def _widths(rows: Sequence[Sequence[str]]) -> list[int]:
+    return [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+
+
+def _row(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
 
 
 def _run_heading(run: records.RunRecord) -> str:

@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mfasync import errors
-from mfasync.state import engines, locations, lock, schema
+from mfasync.state import database, engines, locations, lock
 from mfasync.state import tables as t
 
 T = TypeVar("T")
@@ -163,13 +163,17 @@ async def _copy_table(
     A failed read is the source's `StateError`; a failed write raises the driver's error, which
     the caller names as the target's.
     """
-    # RETURNING makes SQLAlchemy send a batch as multi-row INSERTs ("insertmanyvalues");
-    # without it psycopg sends one INSERT per row
+    # PostgreSQL: COPY, its bulk path. SQLite: RETURNING makes SQLAlchemy send a batch as
+    # multi-row INSERTs ("insertmanyvalues")
     first_key = next(iter(table.primary_key.columns))
     insert = sqlalchemy.insert(table).returning(first_key)
+    bulk = writing.dialect.name == "postgresql"
     copied = 0
     async for rows in _rows(reading, table, source=source):
-        await writing.execute(insert, rows)
+        if bulk:
+            await database.copy_rows(writing, table, rows)
+        else:
+            await writing.execute(insert, rows)
         copied += len(rows)
     return copied
 
@@ -249,6 +253,8 @@ def _setval(table: sqlalchemy.Table, column: str) -> sqlalchemy.Select[tuple[int
 
 
 async def _migrate(connection: AsyncConnection, location: locations.Location) -> None:
+    from mfasync.state import schema  # Alembic only when a push runs, as in `Store.open`
+
     await connection.run_sync(lambda sync: schema.upgrade(sync, display=location.display))
     await connection.commit()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy
@@ -23,6 +23,7 @@ from mfasync.state import tables as t
 from mfasync.state.database import DEFERRED_BATCH, Database, chunks, copy_rows, nothing
 
 OBSERVATION_BATCH = 2000  # users per batch of listing records
+PAGE_USERS = 2000  # users per page of `pages` (`state list`)
 
 #: RETURNING makes SQLAlchemy send a batch of rows as multi-row INSERTs ("insertmanyvalues");
 #: without it a batch goes one INSERT per row.
@@ -129,15 +130,43 @@ class MethodRecords(Database):
         if user_id is not None:
             query = query.where(t.users.c.user_id == user_id)
         rows = await self._run(lambda c: c.execute(query))
-        return {
-            row.user_id: records.UserRecord(
-                user_id=row.user_id,
-                desired_fingerprint=row.desired_fingerprint,
-                last_listed_at=row.last_listed_at,
-                in_sync=bool(row.in_sync),
-            )
-            for row in rows
-        }
+        return {row.user_id: _user_record(row) for row in rows}
+
+    async def pages(
+        self, *, users_per_page: int | None = None
+    ) -> AsyncIterator[tuple[list[records.MethodRecord], list[records.UserRecord]]]:
+        """Every method and user record of the tenant, by pages of whole users in user id order.
+
+        For `state list` of a large tenant: one page in memory at a time, each read with indexed
+        range scans (the next `users_per_page` user ids of either table, then their rows).
+        """
+        users_per_page = users_per_page or PAGE_USERS
+        after: str | None = None
+        while True:
+            found: set[str] = set()
+            for table, ids in (
+                (t.methods, sqlalchemy.select(t.methods.c.user_id).distinct()),
+                (t.users, sqlalchemy.select(t.users.c.user_id)),
+            ):
+                ids = ids.where(table.c.tenant_id == self.tenant_id)
+                if after is not None:
+                    ids = ids.where(table.c.user_id > after)
+                ids = ids.order_by(table.c.user_id).limit(users_per_page)
+                found.update(row.user_id for row in await self._run(lambda c, q=ids: c.execute(q)))
+            if not found:
+                return
+            last = sorted(found)[:users_per_page][-1]
+            page: list[list[Any]] = []
+            for table in (t.methods, t.users):
+                query = sqlalchemy.select(table).where(
+                    table.c.tenant_id == self.tenant_id, table.c.user_id <= last
+                )
+                if after is not None:
+                    query = query.where(table.c.user_id > after)
+                query = query.order_by(*table.primary_key.columns)
+                page.append(await self._run(lambda c, q=query: c.execute(q)))
+            yield [_method_record(row) for row in page[0]], [_user_record(row) for row in page[1]]
+            after = last
 
     async def observe(self, observation: Observation) -> None:
         """Record what a listing saw: the tenant wins over the records.
@@ -313,6 +342,15 @@ def method_row(tenant_id: int, record: records.MethodRecord) -> dict[str, object
         "first_seen": record.first_seen,
         "last_seen": record.last_seen,
     }
+
+
+def _user_record(row: Any) -> records.UserRecord:
+    return records.UserRecord(
+        user_id=row.user_id,
+        desired_fingerprint=row.desired_fingerprint,
+        last_listed_at=row.last_listed_at,
+        in_sync=bool(row.in_sync),
+    )
 
 
 def _method_record(row: Any) -> records.MethodRecord:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from mfasync import emulator
 from mfasync import state as state_package
 from mfasync.cli import state_cmd
+from mfasync.state import method_records
 from tests.state.conftest import apply, connection, listed, mfasync, state, through_main
 
 
@@ -55,9 +58,8 @@ def test_list_shows_every_user_and_method_with_its_origin(
     text = state(emu, state_url, "list")
     assert text.exit_code == 0, text.output
     lines = text.stdout.splitlines()
-    assert lines[0] == (
-        f"Tenant {emu.url.lower()} in {state_url}: 2 users, 4 method records."
-    )  # fmt: skip
+    assert lines[0] == f"Tenant {emu.url.lower()} in {state_url}:"
+    assert lines[-1] == "2 users, 4 method records."
     assert lines[1].split() == [
         "USER", "ORIGIN", "TYPE", "METHOD", "ID", "FINGERPRINT", "FIRST", "SEEN", "LAST", "SEEN"
     ]  # fmt: skip
@@ -83,12 +85,66 @@ def test_list_of_one_user(emu: emulator.Emulator, manifest: Path, state_url: str
     assert {m["type"] for m in document["users"][0]["methods"]} == {"phone", "push"}
     text = state(emu, state_url, "list", "--user", "auth0|bob")
     assert "auth0|alice" not in text.stdout
-    assert "2 method records" in text.stdout.splitlines()[0]
+    assert text.stdout.splitlines()[-1] == "1 user, 2 method records."
     nobody = state(emu, state_url, "list", "--user", "auth0|nobody")
     assert nobody.exit_code == 0
     assert nobody.stdout.splitlines() == [
-        f"Tenant {emu.url.lower()} in {state_url}: 0 users, 0 method records."
+        f"Tenant {emu.url.lower()} in {state_url}:",
+        "0 users, 0 method records.",
     ]
+    empty = state(emu, state_url, "list", "--user", "auth0|nobody", "--format", "json")
+    assert json.loads(empty.stdout)["users"] == []
+
+
+def test_a_large_list_is_read_and_printed_page_by_page_the_same(
+    emu: emulator.Emulator, manifest: Path, state_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply(emu, state_url, manifest)
+    forgot = state(emu, state_url, "forget", "auth0|bob", "--yes")
+    assert forgot.exit_code == 0, forgot.output
+    # users of every kind: with records of both kinds (alice), with a user record only (carol,
+    # listed with no factor), with method records only (dave: records settled for a write)
+    asyncio.run(_add_carol_and_dave(state_url, emu.url.lower()))
+    whole = {fmt: state(emu, state_url, "list", "--format", fmt).stdout for fmt in ("text", "json")}
+    monkeypatch.setattr(method_records, "PAGE_USERS", 1)
+    paged = {fmt: state(emu, state_url, "list", "--format", fmt).stdout for fmt in ("text", "json")}
+    assert paged == whole
+    document = json.loads(whole["json"])
+    assert whole["json"] == json.dumps(document, indent=2) + "\n"  # one ordinary JSON document
+    users = {user["user_id"]: user for user in document["users"]}
+    assert list(users) == ["auth0|alice", "auth0|carol", "auth0|dave"]
+    assert users["auth0|carol"]["methods"] == []
+    assert users["auth0|carol"]["record"]["in_sync"] is True
+    assert users["auth0|dave"]["record"] is None
+    assert [m["origin"] for m in users["auth0|dave"]["methods"]] == ["created"]
+    assert "auth0|carol  -  " in whole["text"]
+    assert "(no method records)" in whole["text"]
+    assert whole["text"].splitlines()[-1] == "3 users, 3 method records."
+
+
+async def _add_carol_and_dave(url: str, tenant: str) -> None:
+    location = state_package.parse(url)
+    assert location is not None
+    store = await state_package.Store.open(location, tenant=tenant)
+    now = datetime.datetime.now(datetime.UTC)
+    try:
+        await store.observe(
+            state_package.Observation(
+                user_id="auth0|carol",
+                live=(),
+                adoptions={},
+                desired_fingerprint=None,
+                in_sync=True,
+                at=now,
+            )
+        )
+        await store.record_settled(
+            "auth0|dave",
+            state_package.Written(created=(("phone|dev_dave", "phone", "f" * 64),)),
+            at=now,
+        )
+    finally:
+        await store.close()
 
 
 def test_show_gives_the_user_record_its_methods_and_what_mfasync_wrote(
@@ -345,3 +401,10 @@ def test_the_tenant_comes_from_auth0_domain_and_no_credentials_are_needed(
     assert "4 method records" in result.stdout
     nowhere = mfasync("state", "list", "--state", state_url, "--domain", "")
     assert "no Auth0 domain: give --domain or set AUTH0_DOMAIN" in str(nowhere.exception)
+
+
+def test_the_cli_imports_alembic_only_when_a_state_is_opened() -> None:
+    # a quarter of a second that `--help`, `validate` and stateless runs need not pay
+    code = "import sys, mfasync.cli.main; print('alembic' in sys.modules)"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "False"
