@@ -9,10 +9,8 @@ import subprocess
 import sys
 import urllib.request
 
-import pytest
 from click.testing import CliRunner
 
-from mfasync import emulator
 from mfasync.cli import main
 
 SEED = 'users:\n  - user_id: "auth0|alice"\n    methods:\n      - {type: push}\n'
@@ -75,23 +73,3 @@ def test_emulator_command_rejects_a_broken_seed_file(tmp_path: pathlib.Path) -> 
     result = CliRunner().invoke(main.cli, ["emulator", "--port", "0", "--seed", str(seed)])
     assert result.exit_code == 2
     assert "each user needs a string user_id" in result.output
-
-
-def test_emulator_command_passes_the_log_windows_to_the_config(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    configs: list[emulator.Config] = []
-
-    async def serve(config: emulator.Config, *_: object, **__: object) -> None:
-        configs.append(config)
-
-    monkeypatch.setattr(emulator, "serve", serve)
-    flags = ["emulator", "--port", "0", "--log-retention-days", "0.5", "--log-delay", "3"]
-    result = CliRunner().invoke(main.cli, flags)
-    assert result.exit_code == 0, result.output
-    assert [(c.log_retention_s, c.log_delay_s) for c in configs] == [(43200.0, 3.0)]
-    result = CliRunner().invoke(main.cli, ["emulator", "--port", "0"])
-    assert result.exit_code == 0, result.output
-    assert [(c.log_retention_s, c.log_delay_s) for c in configs][1] == (2 * 86400.0, 0.0)
-    refused = CliRunner().invoke(main.cli, ["emulator", "--log-retention-days", "0"])
-    assert refused.exit_code == 2
