@@ -74,22 +74,14 @@ def logging_writes(method: str, route: str, handler: typedefs.Handler) -> typede
         response = await handler(request)
         if 200 <= response.status < 300:
             context = request.app[CONTEXT]
-            context.tenant.logs.record(
-                "sapi",
+            context.tenant.logs.record_api_write(
+                method=request.method,
+                path=shown_path(request),
+                status=response.status,
                 description=description,
                 client_id=context.settings.client_id,
                 client_name=context.settings.client_id,
                 ip=request.remote or "",
-                user_id="",
-                details={
-                    "request": {
-                        "method": request.method.lower(),
-                        "path": shown_path(request),
-                        "channel": "api",
-                        "auth": {"strategy": "jwt", "user": {}},
-                    },
-                    "response": {"statusCode": response.status},
-                },
             )
         return response
 

@@ -14,7 +14,8 @@ that does is held at the latest time seen) and the sequence always grows, so ids
 lexicographically in the order events happened, and the visible events are always a prefix.
 
 Bulk noise is one `_Run` per call: a count, a time and the users to cycle through, not one dict
-per event; an event is built only when a page shows it. This module must not know about HTTP.
+per event; a `sapi` write is one small `_ApiWrite` of its few facts. An event is built only when a
+page shows it. This module must not know about HTTP.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import bisect
 import copy
 import dataclasses
 import datetime
+import functools
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -41,6 +43,7 @@ def _utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
+@functools.lru_cache(maxsize=256)  # a run's events, and a page's, mostly share one time
 def iso(moment: datetime.datetime) -> str:
     """`2026-12-01T10:15:00.120Z`: ISO 8601, milliseconds, UTC."""
     return moment.astimezone(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -105,7 +108,52 @@ class _Run:
         return event
 
 
-_Entry = _Single | _Run
+@dataclasses.dataclass(frozen=True, slots=True)
+class _ApiWrite:
+    """One successful Management API write (`sapi`), kept as its few facts: a full apply of
+    100,000 users logs as many events, so the nested dicts are built only when shown."""
+
+    seq: int
+    moment: datetime.datetime
+    prefix: str
+    description: str
+    client_id: str
+    client_name: str
+    ip: str
+    method: str
+    path: str
+    status: int
+
+    @property
+    def count(self) -> int:
+        return 1
+
+    def log_id(self, offset: int = 0) -> str:
+        return f"{self.prefix}{self.seq + offset:0{_SEQ_DIGITS}d}"
+
+    def event(self, offset: int) -> Event:
+        return {
+            "log_id": self.log_id(),
+            "date": iso(self.moment),
+            "type": "sapi",
+            "description": self.description,
+            "client_id": self.client_id,
+            "client_name": self.client_name,
+            "ip": self.ip,
+            "user_id": "",  # the caller of a client-credentials token is no user
+            "details": {
+                "request": {
+                    "method": self.method,
+                    "path": self.path,
+                    "channel": "api",
+                    "auth": {"strategy": "jwt", "user": {}},
+                },
+                "response": {"statusCode": self.status},
+            },
+        }
+
+
+_Entry = _Single | _Run | _ApiWrite
 
 
 class TenantLog:
@@ -163,6 +211,36 @@ class TenantLog:
             self._next_seq += 1
             return entry.log_id()
 
+    def record_api_write(
+        self,
+        *,
+        method: str,
+        path: str,
+        status: int,
+        description: str,
+        client_id: str,
+        client_name: str,
+        ip: str,
+    ) -> str:
+        """Log a successful write as `sapi` (`method` in lower case, `path` as shown)."""
+        with self._lock:
+            moment = self._moment()
+            entry = _ApiWrite(
+                seq=self._next_seq,
+                moment=moment,
+                prefix=_id_prefix(moment),
+                description=description,
+                client_id=client_id,
+                client_name=client_name,
+                ip=ip,
+                method=method.lower(),
+                path=path,
+                status=status,
+            )
+            self._entries.append(entry)
+            self._next_seq += 1
+            return entry.log_id()
+
     def record_run(
         self,
         count: int,
@@ -209,8 +287,8 @@ class TenantLog:
             last = self._entries[-1]
             return last.log_id(last.count - 1)
 
-    def _visible(self, retention_s: float | None, delay_s: float) -> list[_Entry]:
-        """Drops the expired entries; returns the visible ones (a prefix of what is left)."""
+    def _visible_end(self, retention_s: float | None, delay_s: float) -> int:
+        """Drops the expired entries; the visible ones are `self._entries[:returned]`."""
         now = self._clock()
         if retention_s is not None:
             cutoff = now - datetime.timedelta(seconds=retention_s)
@@ -218,8 +296,7 @@ class TenantLog:
             if expired:
                 del self._entries[:expired]
         horizon = now - datetime.timedelta(seconds=delay_s)
-        end = bisect.bisect_right(self._entries, horizon, key=lambda e: e.moment)
-        return self._entries[:end]
+        return bisect.bisect_right(self._entries, horizon, key=lambda e: e.moment)
 
     def after(
         self, from_id: str | None, take: int, *, retention_s: float | None, delay_s: float = 0.0
@@ -230,15 +307,18 @@ class TenantLog:
         any string below every id) also starts there: the events it pointed past are gone.
         """
         with self._lock:
-            entries = self._visible(retention_s, delay_s)
+            end = self._visible_end(retention_s, delay_s)
+            entries = self._entries
             found: list[Event] = []
             index, offset = 0, 0
             if from_id is not None:
-                index = bisect.bisect_right(entries, from_id, key=lambda e: e.log_id(e.count - 1))
-                if index < len(entries):
+                index = bisect.bisect_right(
+                    entries, from_id, hi=end, key=lambda e: e.log_id(e.count - 1)
+                )
+                if index < end:
                     entry = entries[index]
                     offset = bisect.bisect_right(range(entry.count), from_id, key=entry.log_id)
-            while index < len(entries) and len(found) < take:
+            while index < end and len(found) < take:
                 entry = entries[index]
                 stop = min(entry.count, offset + take - len(found))
                 found.extend(entry.event(k) for k in range(offset, stop))
@@ -248,7 +328,8 @@ class TenantLog:
     def window_size(self, *, retention_s: float | None, delay_s: float = 0.0) -> int:
         """How many events are retained and visible now."""
         with self._lock:
-            return sum(entry.count for entry in self._visible(retention_s, delay_s))
+            end = self._visible_end(retention_s, delay_s)
+            return sum(entry.count for entry in self._entries[:end])
 
     def at_positions(
         self,
@@ -261,7 +342,7 @@ class TenantLog:
     ) -> list[Event]:
         """Search mode: the visible events at positions [start, stop) of the chosen order."""
         with self._lock:
-            entries = self._visible(retention_s, delay_s)
+            entries = self._entries[: self._visible_end(retention_s, delay_s)]
             total = sum(entry.count for entry in entries)
             stop = min(stop, total)
             if start >= stop:
@@ -283,7 +364,7 @@ class TenantLog:
     def find(self, log_id: str, *, retention_s: float | None, delay_s: float = 0.0) -> Event | None:
         """The visible event with this id, if it is retained."""
         with self._lock:
-            entries = self._visible(retention_s, delay_s)
+            entries = self._entries[: self._visible_end(retention_s, delay_s)]
             index = bisect.bisect_left(entries, log_id, key=lambda e: e.log_id(e.count - 1))
             if index == len(entries):
                 return None

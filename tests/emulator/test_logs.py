@@ -12,9 +12,11 @@ from typing import Any
 import aiohttp
 import pytest
 import yarl
+from click.testing import CliRunner
 from pydantic import SecretStr
 
 from mfasync import api, changefeed, emulator, errors, settings
+from mfasync.cli import main
 from tests.emulator.conftest import SEED, path
 
 LOG_ID = re.compile(r"^900\d{53}$")
@@ -436,3 +438,25 @@ async def test_the_python_api_changes_the_tenant_like_the_admin_endpoints(
 async def emu(tenant: emulator.State) -> AsyncIterator[emulator.Emulator]:
     async with emulator.Emulator(emulator.Config(client_secret="test-secret"), tenant) as running:
         yield running
+
+
+def test_the_emulator_command_passes_the_log_windows_to_the_config(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configs: list[emulator.Config] = []
+
+    async def serve(config: emulator.Config, *_: object, **__: object) -> None:
+        configs.append(config)
+
+    monkeypatch.setattr(emulator, "serve", serve)
+    flags = ["emulator", "--port", "0", "--log-retention-days", "0.5", "--log-delay", "3"]
+    result = CliRunner().invoke(main.cli, flags)
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(main.cli, ["emulator", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert [(c.log_retention_s, c.log_delay_s) for c in configs] == [
+        (43200.0, 3.0),
+        (2 * 86400.0, 0.0),
+    ]
+    refused = CliRunner().invoke(main.cli, ["emulator", "--log-retention-days", "0"])
+    assert refused.exit_code == 2
