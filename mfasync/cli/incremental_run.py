@@ -125,7 +125,7 @@ async def choose(
                 "full scan, and no checkpoint is recorded"
             )
             return Choice(users=tuple(users), checkpoint=None)
-        owners = {record.method_id: record.user_id for record in await store.method_records()}
+        owners = store.method_owners()
         changes = changefeed.read_events(read.events, method_owners=owners)
         checkpoint = records.Checkpoint(
             log_id=read.last_log_id, taken_at=now, last_full_scan_at=previous.last_full_scan_at

@@ -23,6 +23,7 @@ from mfasync.state import tables as t
 from mfasync.state.database import DEFERRED_BATCH, Database, chunks, copy_rows, nothing
 
 OBSERVATION_BATCH = 2000  # users per batch of listing records
+LOAD_PAGE_ROWS = 10_000  # method rows per page when the cache is loaded
 PAGE_USERS = 2000  # users per page of `pages` (`state list`)
 
 #: RETURNING makes SQLAlchemy send a batch of rows as multi-row INSERTs ("insertmanyvalues");
@@ -93,10 +94,8 @@ class MethodRecords(Database):
         if self._cache is not None:
             return
         by_user: dict[str, list[records.MethodRecord]] = {}
-        query = sqlalchemy.select(t.methods).where(t.methods.c.tenant_id == self.tenant_id)
-        rows = await self._run(lambda c: c.execute(query))
         moments: dict[datetime.datetime, datetime.datetime] = {}  # one object per moment
-        for row in rows:
+        async for row in self._method_rows():
             record = _method_record(row)
             mine = by_user.setdefault(record.user_id, [])
             mine.append(
@@ -108,6 +107,29 @@ class MethodRecords(Database):
                 )
             )
         self._cache = {user_id: UserMethods(mine) for user_id, mine in by_user.items()}
+
+    async def _method_rows(self) -> AsyncIterator[Any]:
+        """Every method row of the tenant, read by keyset pages: never all the rows at once."""
+        key = (t.methods.c.user_id, t.methods.c.method_id)
+        after: tuple[str, str] | None = None
+        while True:
+            query = sqlalchemy.select(t.methods).where(t.methods.c.tenant_id == self.tenant_id)
+            if after is not None:
+                later = sqlalchemy.tuple_(*(sqlalchemy.literal(value) for value in after))
+                query = query.where(sqlalchemy.tuple_(*key) > later)
+            query = query.order_by(*key).limit(LOAD_PAGE_ROWS)
+            rows = await self._run(lambda c, q=query: c.execute(q))
+            for row in rows:
+                yield row
+            if len(rows) < LOAD_PAGE_ROWS:
+                return
+            after = (rows[-1].user_id, rows[-1].method_id)
+
+    def method_owners(self) -> dict[str, str]:
+        """Method id -> user id of every record (after `load`), from the cache."""
+        if self._cache is None:
+            raise RuntimeError("Store.load() first")
+        return {method_id: user_id for user_id, mine in self._cache.items() for method_id in mine}
 
     def records_of(self, user_id: str) -> Mapping[str, records.MethodRecord]:
         """The user's method records by method id (after `load`)."""
