@@ -4,6 +4,7 @@ server), with the SQLite default and with a real PostgreSQL server (the `state_u
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -274,3 +275,31 @@ def test_a_dry_run_records_nothing(emu: emulator.Emulator, state_url: str, tmp_p
     result = run(emu, state_url, "apply", str(folder), "--dry-run")
     assert result.exit_code == 0, result.output
     assert asyncio.run(_runs(state_url, tenant_of(emu.url))) == []
+
+
+def test_the_report_and_the_journal_agree(
+    emu: emulator.Emulator, state_url: str, tmp_path: Path
+) -> None:
+    folder = manifest(tmp_path / "m", phone="+14155550123")
+    assert run(emu, state_url, "apply", str(folder), "--yes").exit_code == 0
+    manifest(tmp_path / "m", phone="+14155550199")  # a new number: create, then delete the old
+    report = tmp_path / "report.json"
+    applied = run(emu, state_url, "apply", str(folder), "--yes", "--report", str(report))
+    assert applied.exit_code == 0, applied.output
+    document = json.loads(report.read_text(encoding="utf-8"))
+    reported = [
+        (user["user_id"], action["op"])
+        for user in document["users"]
+        for action in user["actions"]
+        if action["status"] == "applied"
+    ]
+    entries, _ = asyncio.run(_journal_and_records(state_url, tenant_of(emu.url)))
+    runs = asyncio.run(_runs(state_url, tenant_of(emu.url)))
+    last = runs[0].run_id
+    journaled = [
+        (e.user_id, e.op)
+        for e in entries
+        if e.run_id == last and e.outcome is records.WriteOutcome.OK
+    ]
+    assert reported
+    assert sorted(reported) == sorted(journaled)
