@@ -222,13 +222,15 @@ class MethodRecords(Database):
                     fingerprint=fingerprint,
                     last_seen=observation.at,
                 )
-            else:
-                record = dataclasses.replace(record, last_seen=observation.at)
+            # else: the same record; its new last_seen is the observation's time, written by
+            # `flush` (a new object per unchanged record was most of a large plan's churn)
             updated[method_id] = record
-        if updated:
-            self._cache[observation.user_id] = UserMethods(list(updated.values()))
-        else:
+        if not updated:
             self._cache.pop(observation.user_id, None)
+        elif len(updated) != len(existing) or any(
+            existing.get(method_id) is not record for method_id, record in updated.items()
+        ):
+            self._cache[observation.user_id] = UserMethods(list(updated.values()))
         self._pending.append(observation)
         if len(self._pending) >= OBSERVATION_BATCH:
             await self.flush()
@@ -242,10 +244,11 @@ class MethodRecords(Database):
         batch, self._pending = self._pending, []
         cache = self._cache
         user_ids = [observation.user_id for observation in batch]
+        seen_at = {observation.user_id: observation.at for observation in batch}
         method_rows = [
-            method_row(self.tenant_id, record)
-            for user_id in dict.fromkeys(user_ids)
-            for record in cache.get(user_id, {}).values()
+            {**method_row(self.tenant_id, record), "last_seen": max(record.last_seen, at)}
+            for user_id, at in seen_at.items()
+            for record in cache.get(user_id, NO_RECORDS).values()
         ]
         user_rows = [
             {
