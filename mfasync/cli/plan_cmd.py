@@ -37,8 +37,9 @@ async def plan_tenant(
     state_url: str,
     fingerprints: bool = False,
     asked: incremental_run.Asked = incremental_run.PLAIN,
-) -> tuple[plans.Plan, plans.Fingerprinter]:
-    """The plan, and the fingerprinter a saved copy of it must use (the state's key)."""
+) -> tuple[plans.Plan, plans.Fingerprinter, str | None]:
+    """The plan, the fingerprinter a saved copy of it must use (the state's key), and the log
+    checkpoint an incremental plan was made from."""
     async with (
         stateful.session(
             state_url, domain=connection.domain, command="plan", console=console
@@ -69,7 +70,8 @@ async def plan_tenant(
         await incremental_run.record(session, choice)
         session.counts.update(plan.summary.as_dict())
         session.outcome = "failed" if plan.summary.errors else "ok"
-        return plan, session.fingerprinter
+        made_from = choice.checkpoint.log_id if choice.checkpoint and asked.incremental else None
+        return plan, session.fingerprinter, made_from
 
 
 def render(plan: plans.Plan, output_format: str) -> str:
@@ -134,7 +136,7 @@ def command(
         ca_bundle=ca_bundle,
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
-    plan, fingerprinter = asyncio.run(
+    plan, fingerprinter, made_from = asyncio.run(
         plan_tenant(
             users,
             connection=connection,
@@ -159,6 +161,7 @@ def command(
             manifest_files=manifest_set.files,
             policy=policy,
             fingerprinter=fingerprinter,
+            log_checkpoint=made_from,
         )
         console.info(f"Plan saved to {out}.")
     if plan.summary.errors:

@@ -84,6 +84,7 @@ class SavedPlan:
     # the fingerprinter the plan was saved with: its digests are checked with the same one
     fingerprinter: fingerprints.Fingerprinter = fingerprints.NO_KEY
     state_key_id: str | None = None  # the key the plan was saved with (None: no state)
+    log_checkpoint: str | None = None  # the log id an incremental plan was made from
     source: str = ""
 
     def bind(self, fingerprinter: fingerprints.Fingerprinter) -> SavedPlan:
@@ -122,8 +123,12 @@ def write_plan_file(
     manifest_files: Sequence[str],
     policy: models.Policy | None = None,
     fingerprinter: fingerprints.Fingerprinter = fingerprints.NO_KEY,
+    log_checkpoint: str | None = None,
 ) -> None:
     """Save `plan` for a later `apply --plan`: mode 0600 from creation, written atomically.
+
+    `log_checkpoint`: the tenant-log id an incremental plan was made from (the users it left
+    unread were unchanged in the logs up to it); None for a full plan.
 
     The file is the JSON document plus, per user, the live fingerprint and the action digest; for
     values only redactions, references and, with a state (`fingerprinter`), keyed fingerprints;
@@ -136,6 +141,7 @@ def write_plan_file(
         "manifest_files": list(manifest_files),
         "allow_replace": policy.allow_replace if policy is not None else None,
         "state_key_id": fingerprinter.key_id,
+        "log_checkpoint": log_checkpoint,
     }
     missing = [
         user.key for user in plan.users if user.error is None and user.live_fingerprint is None
@@ -202,6 +208,7 @@ class _SavedDocument(pydantic.BaseModel):
     summary: dict[str, int]
     allow_replace: bool | None = None
     state_key_id: str | None = None
+    log_checkpoint: str | None = None
     users: list[_SavedUserDocument]
 
 
@@ -269,6 +276,7 @@ def read_plan_file(
         summary=dict(document.summary),
         allow_replace=document.allow_replace,
         state_key_id=document.state_key_id,
+        log_checkpoint=document.log_checkpoint,
         source=where,
     )
     return saved if fingerprinter is None else saved.bind(fingerprinter)

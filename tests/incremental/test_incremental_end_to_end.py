@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -181,3 +182,21 @@ def test_incremental_needs_a_state(emu: emulator.Emulator, tmp_path: Path, folde
          "--access-token", emu.issue_token()],
     )  # fmt: skip
     assert "needs a state" in str(result.exception)
+
+
+def test_a_saved_incremental_plan_records_its_checkpoint_and_applies_like_any_saved_plan(
+    emu: emulator.Emulator, tmp_path: Path, folder: Path
+) -> None:
+    converge(emu, tmp_path, folder)
+    emulator.simulate_enrollment(
+        emu.state, user_id(5), {"type": "totp", "name": "Own", "totp_secret": "JBSWY3DPEHPK3PXP"}
+    )
+    out = tmp_path / "plan.json"
+    planned = run(emu, tmp_path, "plan", str(folder), "--incremental", "--out", str(out))
+    assert planned.exit_code == 0, planned.output
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    assert saved["log_checkpoint"] == emu.state.logs.last_log_id()
+    assert [user["user_id"] for user in saved["users"]] == [user_id(5)]  # only the one read
+    applied = run(emu, tmp_path, "apply", "--plan", str(out), "--yes")
+    assert applied.exit_code == 0, applied.output
+    assert [m["type"] for m in emu.state.methods_of(user_id(5))] == ["phone"]  # the app is gone
