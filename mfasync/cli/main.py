@@ -5,6 +5,7 @@ Every `MfasyncError` becomes one line on stderr and exit 1; a traceback is shown
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -13,8 +14,87 @@ import mfasync
 from mfasync import errors
 from mfasync.cli import output
 
+#: Each command's module and its one-line help, shown by `mfasync --help` without importing it: a
+#: command's module is imported only when that command runs (or its own --help is asked for), so
+#: `mfasync validate` never pays for aiohttp, SQLAlchemy or the planner. Keep it sorted; a test
+#: checks each line against the command's own docstring.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "apply": (
+        "mfasync.cli.apply_cmd",
+        "Apply the plan: create, update and delete factors so the tenant matches the manifests.",
+    ),
+    "demo": (
+        "mfasync.cli.demo_cmd",
+        "Run the whole story (import, validate, plan, apply, drift) against a local emulator.",
+    ),
+    "drift": (
+        "mfasync.cli.drift_cmd",
+        "Show how the tenant differs from the manifests, without writing (exit 2 on drift).",
+    ),
+    "emulator": (
+        "mfasync.cli.emulator_cmd",
+        "Run a local Auth0 Management API (authentication methods) until Ctrl-C.",
+    ),
+    "export": (
+        "mfasync.cli.export_cmd",
+        "Write manifests pinning the live methods of the given users (--user ID or --users-file).",
+    ),
+    "import": (
+        "mfasync.cli.import_cmd",
+        "Turn a legacy MFA export (FORMAT: auth0-bulk, csv, okta, otpauth) into manifests.",
+    ),
+    "plan": (
+        "mfasync.cli.plan_cmd",
+        "Read the live methods of every listed user and show what apply would change.",
+    ),
+    "schema": (
+        "mfasync.cli.schema_cmd",
+        "Print the JSON Schema (draft 2020-12) of manifest format version 1.",
+    ),
+    "state": (
+        "mfasync.cli.state_cmd",
+        "Inspect and manage the state: what mfasync wrote to and saw of each tenant.",
+    ),
+    "validate": (
+        "mfasync.cli.validate_cmd",
+        "Check manifests (files or directories; default: manifests/) without calling the API.",
+    ),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+def _with_verbosity(command: click.Command) -> click.Command:
+    """-v / -q on the command and on a group's subcommands (`mfasync state list -v`)."""
+    subcommands = getattr(command, "commands", {}).values()
+    for each in (command, *subcommands):
+        known = {name for param in each.params for name in param.opts}
+        if not known & {"-v", "-q"}:
+            each.params.extend(_verbosity_options())
+    return command
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported when they are looked up, not when `mfasync` starts."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module = importlib.import_module(COMMANDS[cmd_name][0])
+            self.add_command(_with_verbosity(module.command), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # the table's one-liners: asking each command for its short help would import them all
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(mfasync.__version__, prog_name="mfasync")
 @click.option("-v", "--verbose", count=True, help="More detail; -v also shows tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the result.")
@@ -54,47 +134,6 @@ def _verbosity_options() -> list[click.Parameter]:
             help="Only errors and the result.",
         ),
     ]
-
-
-def _register() -> None:
-    # Commands are imported here, not at module top, so that `main` stays the one composition
-    # point and each command module stays independent of the others.
-    # One line per command module; keep both lists sorted.
-    from mfasync.cli import (
-        apply_cmd,
-        demo_cmd,
-        drift_cmd,
-        emulator_cmd,
-        export_cmd,
-        import_cmd,
-        plan_cmd,
-        schema_cmd,
-        state_cmd,
-        validate_cmd,
-    )
-
-    for module in (
-        apply_cmd,
-        demo_cmd,
-        drift_cmd,
-        emulator_cmd,
-        export_cmd,
-        import_cmd,
-        plan_cmd,
-        schema_cmd,
-        state_cmd,
-        validate_cmd,
-    ):
-        # a group's subcommands take -v / -q too (`mfasync state list -v`)
-        subcommands = getattr(module.command, "commands", {}).values()
-        for each in (module.command, *subcommands):
-            known = {name for param in each.params for name in param.opts}
-            if not known & {"-v", "-q"}:
-                each.params.extend(_verbosity_options())
-        cli.add_command(module.command)
-
-
-_register()
 
 
 def main() -> None:

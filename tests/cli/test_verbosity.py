@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -16,9 +17,16 @@ def test_verbosity_flags_are_accepted_after_the_command(flag: str) -> None:
     assert result.exit_code == 0, result.output
 
 
+def _all_commands() -> dict[str, click.Command]:
+    # the group imports a command when it is looked up (lazily): look every one up
+    context = click.Context(main.cli)
+    found = {name: main.cli.get_command(context, name) for name in main.cli.list_commands(context)}
+    return {name: command for name, command in found.items() if command is not None}
+
+
 def test_every_command_offers_verbose_and_quiet() -> None:
-    commands = dict(main.cli.commands)
-    for name, command in main.cli.commands.items():  # a group's subcommands too
+    commands = _all_commands()
+    for name, command in dict(commands).items():  # a group's subcommands too
         for sub, subcommand in getattr(command, "commands", {}).items():
             commands[f"{name} {sub}"] = subcommand
     assert "state list" in commands
@@ -28,3 +36,26 @@ def test_every_command_offers_verbose_and_quiet() -> None:
         if not {"-v", "-q"} <= {opt for param in command.params for opt in param.opts}
     ]
     assert missing == []
+
+
+def test_the_help_table_says_what_each_command_says_of_itself() -> None:
+    # `mfasync --help` shows main.COMMANDS without importing the commands: it must not drift
+    for name, command in _all_commands().items():
+        first = (command.help or "").strip().splitlines()[0]
+        assert main.COMMANDS[name][1] == first, name
+
+
+def test_help_imports_no_command_module() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from mfasync.cli import main; "
+        "from click.testing import CliRunner; CliRunner().invoke(main.cli, ['--help']); "
+        "print(sorted(m for m in sys.modules if m.endswith('_cmd') or m.split('.')[0] in "
+        "('aiohttp', 'sqlalchemy', 'deepdiff', 'rich')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"
