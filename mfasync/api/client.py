@@ -311,6 +311,16 @@ class Client:
             raise self._first_contact(exc) from None
         if self._hooks is not None:
             await self._hooks.before_request(method, path)
+            if not self._token_source().fresh(token):
+                # The governor held the request back long enough for the token to age (short
+                # lifetimes, a 429 storm): take a fresh one rather than send one about to expire.
+                try:
+                    token = await self._token_source().current()
+                except errors.ApiError as exc:
+                    # The governor counts this request as sent: the retry layer reports it lost
+                    # by its method and path, so they must be the API request's.
+                    exc.method, exc.path = method, path
+                    raise
         self.request_count += 1
         try:
             async with session.request(

@@ -67,6 +67,10 @@ class TokenSource:
         """False for a given access token: there is nothing to refresh it with."""
         return self._static is None
 
+    def fresh(self, token: SecretStr) -> bool:
+        """Whether `token` is still the current one with more than the margin left (no I/O)."""
+        return token is self._token and self._clock() < self._refresh_at
+
     async def current(self) -> SecretStr:
         """A token with more than the margin left, fetching one if needed."""
         token = self._token

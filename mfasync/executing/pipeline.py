@@ -202,4 +202,31 @@ async def plan_users(
     await run_bounded(users, work, concurrency=settings.rate.concurrency)
     if recorder is not None:
         await recorder.flush()
-    return plans.Plan(users=tuple(results))  # the Plan sorts its users by key
+    return plans.Plan(users=_one_entry_per_user(results))  # the Plan sorts its users by key
+
+
+def _one_entry_per_user(results: list[plans.UserPlan]) -> tuple[plans.UserPlan, ...]:
+    """Two manifest entries (one by user_id, one by email) may name the same user: planning
+    both would write the user twice, each undoing the other. Both become errors instead."""
+    keys_by_id: dict[str, list[str]] = {}
+    for user_plan in results:
+        if user_plan.user_id is not None:
+            keys_by_id.setdefault(user_plan.user_id, []).append(user_plan.key)
+    shared = {user_id for user_id, keys in keys_by_id.items() if len(keys) > 1}
+    if not shared:
+        return tuple(results)
+    out = []
+    for user_plan in results:
+        if user_plan.user_id not in shared:
+            out.append(user_plan)
+            continue
+        others = sorted(key for key in keys_by_id[user_plan.user_id] if key != user_plan.key)
+        shown = ", ".join(plans.display_key(key) for key in others)
+        out.append(
+            plans.error_plan(
+                user_plan.key,
+                f"the same user as {shown} in the manifests; declare each user once",
+                user_id=user_plan.user_id,
+            )
+        )
+    return tuple(out)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ users:
 """
 
 
-def seeded(users: Sequence[dict[str, object]] | None = None) -> emulator.State:
+def seeded(users: Sequence[Mapping[str, Any]] | None = None) -> emulator.State:
     state = emulator.State(random_seed=3)
     emulator.seed_mapping(state, {"users": list(users or [{"user_id": "auth0|alice"}])})
     state.reset_history()

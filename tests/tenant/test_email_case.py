@@ -108,3 +108,23 @@ def test_a_saved_plan_still_finds_its_user_when_the_address_changes_case(
     assert "1 stale" in applied.stdout
     assert "skipped" not in applied.output
     assert emu.state.methods_of("auth0|five") == []
+
+
+def test_a_user_declared_by_id_and_by_email_is_an_error_for_both(
+    emu: emulator.Emulator, tmp_path: Path, run: Runner
+) -> None:
+    manifest = tmp_path / "twice.yaml"
+    manifest.write_text(
+        "version: 1\nusers:\n"
+        '  - user_id: "auth0|five"\n    methods:\n'
+        '      - {type: phone, name: SMS, phone_number: "+14155550155"}\n'
+        "  - email: FIVE@corp.example\n    methods:\n"
+        '      - {type: phone, name: SMS, phone_number: "+14155550177"}\n',
+        encoding="utf-8",
+    )
+    result = run.against(emu, "apply", str(manifest), "--yes")
+    assert result.exit_code == 1
+    assert "auth0|five: failed: the same user as email:****@corp" in result.output
+    assert "email:****@corp********: failed: the same user as auth0|five" in result.output
+    assert "2 users failed" in result.stdout
+    assert emu.state.methods_of("auth0|five") == []

@@ -3,11 +3,14 @@ within the budget, one token request at a time; beyond the budget, one line."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.request
 from pathlib import Path
 
-from mfasync import emulator
+from pydantic import SecretStr
+
+from mfasync import api, emulator, models, settings
 from tests.tenant.conftest import Runner, seeded
 
 TOKEN_429 = ("POST", "/oauth/token", 429)
@@ -57,3 +60,34 @@ def test_a_quota_that_asks_for_longer_than_the_budget_is_one_line(
     assert "try again later" in result.stderr
     assert snapshot[TOKEN_429] == 1  # no storm of token requests
     assert emu.client_secret not in result.output
+
+
+class _SlowGovernor:
+    """Holds every request back longer than the token's remaining life (a 429 storm would)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def before_request(self, method: str, path: str) -> None:
+        self.calls += 1
+        await asyncio.sleep(0.8)
+
+    def after_response(
+        self, status: int, rate_limit: models.RateLimit, method: str, path: str
+    ) -> None:
+        pass
+
+
+async def test_a_token_that_aged_while_the_governor_held_the_request_is_replaced() -> None:
+    config = emulator.Config(token_ttl_s=1.0)  # stale for the client after 0.5 s
+    async with emulator.Emulator(config, seeded()) as emu:
+        connection = settings.ConnectionSettings(
+            domain=emu.url, client_id=emu.client_id, client_secret=SecretStr(emu.client_secret)
+        )
+        hooks = _SlowGovernor()
+        async with api.Client(connection, hooks=hooks) as client:
+            assert await client.list_methods("auth0|alice") == ()
+        snapshot = emu.stats.snapshot()
+    assert hooks.calls == 1  # no 401, so no second send
+    assert snapshot[TOKEN_200] == 2  # the one fetched first, and the one the request carried
+    assert not any(status == 401 for (_, _, status) in snapshot)
