@@ -14,6 +14,8 @@ import click
 
 from mfasync import errors, manifests, secretrefs
 
+FORMAT_VERSION = 1  # of the --format json document, as plan and drift carry theirs
+
 DEFAULT_PATH = "manifests"
 
 
@@ -67,7 +69,8 @@ def command(
     except errors.MfasyncError as exc:
         # A missing path or an empty folder: one clear line, never a traceback.
         if output_format == "json":
-            click.echo(json.dumps({"valid": False, "error": str(exc)}, indent=2))
+            document = {"format_version": FORMAT_VERSION, "valid": False, "error": str(exc)}
+            click.echo(json.dumps(document, indent=2))
         else:
             click.echo(f"Error: {exc}", err=True)  # as the CLI prints every other error
         raise click.exceptions.Exit(1) from None
@@ -80,6 +83,7 @@ def command(
     valid = error_count == 0 and not (strict and warning_count)
     if output_format == "json":
         document = {
+            "format_version": FORMAT_VERSION,
             "valid": valid,
             "files": len(result.files),
             "users": len(result.users),

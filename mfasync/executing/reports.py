@@ -62,7 +62,7 @@ class UserOutcome:
 
     def to_document(self) -> dict[str, object]:
         return {
-            "key": self.key,
+            "key": plans.display_key(self.key),  # an email key masked, as stdout shows it
             "user_id": self.user_id,
             "status": self.status.value,
             "message": self.message,

@@ -59,3 +59,36 @@ def test_help_imports_no_command_module() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_completion_scripts_are_produced_and_complete_command_names(shell: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    # the console script installed beside this interpreter (click names the variable after it)
+    mfasync = str(Path(sys.executable).with_name("mfasync"))
+    script = subprocess.run(
+        [mfasync],
+        env={**os.environ, "_MFASYNC_COMPLETE": f"{shell}_source"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "_MFASYNC_COMPLETE" in script.stdout
+    completed = subprocess.run(
+        [mfasync],
+        env={
+            **os.environ,
+            "_MFASYNC_COMPLETE": "bash_complete",
+            "COMP_WORDS": "mfasync st",
+            "COMP_CWORD": "1",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "plain,state" in completed.stdout.splitlines()

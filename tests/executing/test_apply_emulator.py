@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from mfasync.executing import (
     apply_plan,
     apply_saved_plan,
     plan_users,
+    reports,
 )
 from tests.executing import scenario
 
@@ -206,3 +208,11 @@ async def test_an_email_user_is_resolved_to_its_one_user_id(calm: Run) -> None:
     assert by_key["email:nobody@example.com"].error == (
         "no user has the email address nob***@exam*******"
     )
+
+
+def test_a_report_masks_email_keys_as_stdout_does() -> None:
+    outcome = reports.UserOutcome("email:four@corp.example", "auth0|u4", reports.UserStatus.APPLIED)
+    document = outcome.to_document()
+    assert document["key"] == plans.display_key("email:four@corp.example")
+    assert "four@corp.example" not in json.dumps(document)
+    assert document["user_id"] == "auth0|u4"  # the resolved id tells two masked keys apart

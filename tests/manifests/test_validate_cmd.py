@@ -124,3 +124,9 @@ def test_schema_command_prints_the_committed_schema() -> None:
     result = CliRunner().invoke(main.cli, ["schema"])
     assert result.exit_code == 0
     assert result.output == (ROOT / "schema" / "mfasync-manifest-v1.json").read_text()
+
+
+def test_the_json_document_carries_its_format_version_as_plan_and_drift_do() -> None:
+    code, output = _run(str(ROOT / "manifests"), "--format", "json")
+    assert code == 0
+    assert json.loads(output)["format_version"] == 1
