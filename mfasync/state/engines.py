@@ -13,9 +13,11 @@ location, never the password.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
+import filelock
 import sqlalchemy
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -42,6 +44,16 @@ def create_engine(location: locations.Location) -> AsyncEngine:
         pool_pre_ping=True,
         connect_args={"connect_timeout": POSTGRESQL_CONNECT_TIMEOUT_S},
     )
+
+
+def migration_lock(location: locations.Location) -> filelock.BaseFileLock:
+    """The OS file lock that lets one process at a time migrate a SQLite state."""
+    assert location.sqlite_path is not None
+    path = location.sqlite_path.with_name(location.sqlite_path.name + ".migrate.lock")
+    # the OS lock itself (never filelock's soft fallback, which a killed process leaves behind),
+    # usable from the worker thread that waits for it
+    kind = filelock.WindowsFileLock if sys.platform == "win32" else filelock.UnixFileLock
+    return kind(str(path), mode=0o600, thread_local=False, is_singleton=False)
 
 
 def describe_failure(exc: BaseException, *, display: str) -> str:

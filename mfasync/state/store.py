@@ -9,10 +9,12 @@ adds opening, the checkpoint and the lock holder.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import secrets
 from typing import Any
 
+import filelock
 import sqlalchemy
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
@@ -56,12 +58,7 @@ class Store(Journal):
             await engine.dispose()
             raise errors.StateError(f"state {location.display}: {exc.strerror or exc}") from None
         try:
-            # Alembic is imported only here, when a state is opened: a quarter of a second that
-            # `--help`, `validate` and stateless runs need not pay
-            from mfasync.state import schema
-
-            await connection.run_sync(lambda sync: schema.upgrade(sync, display=location.display))
-            await connection.commit()
+            await _migrate(connection, location)
             tenant_id, key = await _tenant(
                 connection, tenant, create=create, display=location.display
             )
@@ -139,6 +136,47 @@ class Store(Journal):
         )
         row = (await self._run(lambda c: c.execute(query))).first()
         return dict(row._mapping) if row is not None else None
+
+
+MIGRATION_LOCK_KEY = -7_243_001_515_222_870_001  # pg advisory key of "one migrator at a time"
+MIGRATION_WAIT_S = 120.0
+
+
+async def _migrate(connection: AsyncConnection, location: locations.Location) -> None:
+    """Bring the schema up to date, one process at a time.
+
+    Two first runs at once would both see an empty database and both create the tables; the
+    second would fail. So the migration holds a lock: a transaction-level advisory lock on
+    PostgreSQL, an OS file lock beside a SQLite file. The second waits, then finds the schema
+    current and does nothing.
+    """
+    # Alembic is imported only here, when a state is opened: a quarter of a second that
+    # `--help`, `validate` and stateless runs need not pay
+    from mfasync.state import schema
+
+    def upgrade(sync: sqlalchemy.Connection) -> None:
+        schema.upgrade(sync, display=location.display)
+
+    if location.kind is locations.Kind.POSTGRESQL:
+        await connection.execute(
+            sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+        )
+        await connection.run_sync(upgrade)
+        await connection.commit()  # ends the transaction, and with it the advisory lock
+        return
+    lock = engines.migration_lock(location)
+    try:
+        await asyncio.to_thread(lock.acquire, timeout=MIGRATION_WAIT_S)
+    except filelock.Timeout:
+        raise errors.StateError(
+            f"state {location.display}: another mfasync has been migrating it for "
+            f"{MIGRATION_WAIT_S:g}s"
+        ) from None
+    try:
+        await connection.run_sync(upgrade)
+        await connection.commit()
+    finally:
+        lock.release()
 
 
 async def _tenant(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 
 import pytest
@@ -103,3 +104,22 @@ def test_the_tables_module_matches_what_the_migrations_create() -> None:
         for table in tables.metadata.sorted_tables
     }
     assert migrated == declared
+
+
+async def test_first_runs_at_once_migrate_one_at_a_time(state_url: str) -> None:
+    # two applies started together on a new state both find it empty; one migrates, the other
+    # waits for it and finds the schema current (before, the second failed: "already exists")
+    location = state.parse(state_url)
+    assert location is not None
+    stores = await asyncio.gather(
+        *(state.Store.open(location, tenant=f"tenant{i}.eu.auth0.com") for i in range(4))
+    )
+    try:
+        assert len({store.tenant_id for store in stores}) == 4
+    finally:
+        for store in stores:
+            await store.close()
+    engine = await _engine_for(state_url)
+    async with engine.connect() as connection:
+        assert await connection.run_sync(schema.current) == schema.head()
+    await engine.dispose()
