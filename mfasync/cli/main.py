@@ -14,6 +14,8 @@ import mfasync
 from mfasync import errors
 from mfasync.cli import output
 
+MAX_PROBLEMS_SHOWN = 50  # manifest problems printed by plan, apply...: the first ones, then a count
+
 #: Each command's module and its one-line help, shown by `mfasync --help` without importing it: a
 #: command's module is imported only when that command runs (or its own --help is asked for), so
 #: `mfasync validate` never pays for aiohttp, SQLAlchemy or the planner. Keep it sorted; a test
@@ -153,8 +155,13 @@ def main() -> None:
     except errors.ManifestError as exc:
         if verbose:
             raise
-        for problem in exc.problems:
+        for problem in exc.problems[:MAX_PROBLEMS_SHOWN]:
             click.echo(str(problem), err=True)
+        more = len(exc.problems) - MAX_PROBLEMS_SHOWN
+        if more > 0:
+            click.echo(
+                f"... and {more:,} more (mfasync validate --format json lists all)", err=True
+            )
         sys.exit(1)
     except errors.MfasyncError as exc:
         if verbose:

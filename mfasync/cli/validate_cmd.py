@@ -15,6 +15,7 @@ import click
 from mfasync import errors, manifests, secretrefs
 
 FORMAT_VERSION = 1  # of the --format json document, as plan and drift carry theirs
+MAX_SHOWN = 50  # problems printed before "... and N more": 200,000 lines help nobody
 
 DEFAULT_PATH = "manifests"
 
@@ -56,12 +57,23 @@ def _unresolved(
 )
 @click.option("--strict", is_flag=True, help="Warnings count as errors (exit 1).")
 @click.option(
+    "--max-errors",
+    type=click.IntRange(min=0),
+    default=MAX_SHOWN,
+    show_default=True,
+    help="Text output shows the first N problems, then how many more (0: all).",
+)
+@click.option(
     "--require-secrets",
     is_flag=True,
     help="Every ${env:...} / ${file:...} reference must resolve now (reads the environment).",
 )
 def command(
-    paths: tuple[str, ...], output_format: str, strict: bool, require_secrets: bool
+    paths: tuple[str, ...],
+    output_format: str,
+    strict: bool,
+    max_errors: int,
+    require_secrets: bool,
 ) -> None:
     """Check manifests (files or directories; default: manifests/) without calling the API."""
     try:
@@ -102,8 +114,12 @@ def command(
         }
         click.echo(json.dumps(document, indent=2))
     else:
-        for problem in problems:
+        shown = problems if max_errors == 0 else problems[:max_errors]
+        for problem in shown:
             click.echo(str(problem))
+        if len(shown) < len(problems):
+            more = len(problems) - len(shown)
+            click.echo(f"... and {more:,} more (--format json lists all)")
         click.echo(
             f"{_plural(len(result.files), 'file')}, {_plural(len(result.users), 'user')}, "
             f"{_plural(error_count, 'error')}, {_plural(warning_count, 'warning')}"

@@ -130,3 +130,49 @@ def test_the_json_document_carries_its_format_version_as_plan_and_drift_do() -> 
     code, output = _run(str(ROOT / "manifests"), "--format", "json")
     assert code == 0
     assert json.loads(output)["format_version"] == 1
+
+
+def test_a_long_list_of_problems_is_cut_to_max_errors_with_the_count_of_the_rest(
+    tmp_path: Path,
+) -> None:
+    body = "version: 1\nusers:\n" + "".join(
+        f'  - user_id: "auth0|u{i}"\n    methods:\n      - {{type: phone, phone_number: "nope"}}\n'
+        for i in range(120)
+    )
+    (tmp_path / "bad.yaml").write_text(body, encoding="utf-8")
+    code, output = _run(str(tmp_path))
+    lines = output.splitlines()
+    assert code == 1
+    assert sum(1 for line in lines if ": error: " in line) == 50
+    assert "... and 70 more (--format json lists all)" in output
+    assert lines[-1].endswith("120 errors, 0 warnings")  # the summary still counts them all
+    code, output = _run(str(tmp_path), "--max-errors", "5", "--format", "json")
+    assert len(json.loads(output)["problems"]) == 120  # JSON unchanged: every problem
+    code, output = _run(str(tmp_path), "--max-errors", "0")
+    assert sum(1 for line in output.splitlines() if ": error: " in line) == 120
+
+
+def test_plan_on_a_long_list_of_problems_shows_the_first_fifty_and_the_count(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    body = "version: 1\nusers:\n" + "".join(
+        f'  - user_id: "auth0|u{i}"\n    methods:\n      - {{type: phone, phone_number: "nope"}}\n'
+        for i in range(80)
+    )
+    (tmp_path / "bad.yaml").write_text(body, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mfasync", "plan", str(tmp_path), "--state", "none"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("AUTH0_")},
+    )
+    lines = result.stderr.splitlines()
+    assert result.returncode == 1
+    assert sum(1 for line in lines if ": error: " in line) == 50
+    assert lines[-1] == "... and 30 more (mfasync validate --format json lists all)"
