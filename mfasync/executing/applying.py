@@ -122,8 +122,23 @@ async def _create(
         except errors.ConflictError as exc:
             if not await _create_still_needed(action, user_plan, user_id, context):
                 return "already present"
+            if _reseeds_with_the_same_seed(action, user_plan):
+                raise _ActionFailed(
+                    "re-seeding needs a new seed: the authenticator the user has already holds "
+                    "this one (the API answered 409); put the new seed behind the reference, or "
+                    "drop --reseed"
+                ) from exc
             raise _ActionFailed(str(exc)) from exc
     raise _ActionFailed(f"gave up after {settles} uncertain creates: {uncertain}")
+
+
+def _reseeds_with_the_same_seed(action: plans.Action, user_plan: plans.UserPlan) -> bool:
+    """A TOTP create refused as a duplicate while the plan replaces a live TOTP: a re-seed whose
+    seed is the live one (the API refuses a second authenticator with the same secret)."""
+    return action.type == models.MethodType.TOTP and any(
+        other.op is plans.Op.DELETE and other.type == models.MethodType.TOTP
+        for other in user_plan.actions
+    )
 
 
 async def _run_action(

@@ -205,3 +205,20 @@ def test_a_safety_guard_refuses_without_force(emu: emulator.Emulator, tmp_path: 
     forced = invoke(emu, "apply", str(path), "--yes", "--force")
     assert forced.exit_code == 0, forced.output
     assert "Applied: 10 created, 0 updated, 10 deleted, 0 replaced." in forced.stdout
+
+
+def test_a_reseed_with_the_seed_the_user_already_has_says_a_new_seed_is_needed(
+    emu: emulator.Emulator, manifest: Path
+) -> None:
+    assert invoke(emu, "apply", str(manifest), "--yes", "--state", "none").exit_code == 0
+    # a push factor rules out a full replace, so the re-seed is a create, then a delete
+    emu.state.add_method("auth0|alice", {"type": "push", "name": "Guardian"})
+    # alice has her phone and her app with SEED_A; the manifest still says SEED_A
+    result = invoke(
+        emu, "apply", str(manifest), "--yes", "--state", "none", "--reseed", "auth0|alice:totp"
+    )
+    assert result.exit_code == 1
+    assert "re-seeding needs a new seed" in result.output
+    assert "409" in result.output  # said, but not as the explanation
+    kinds = sorted(m["type"] for m in emu.state.methods_of("auth0|alice"))
+    assert kinds == ["phone", "push", "totp"]  # the old app is kept: the delete never ran
