@@ -108,12 +108,6 @@ def logging_tokens(handler: typedefs.Handler) -> typedefs.Handler:
     return logged
 
 
-def _query_error(message: str) -> problems.Problem:
-    return problems.bad_request(
-        f"Query validation error: {message}", error_code="invalid_query_string"
-    )
-
-
 def _int(request: web.Request, name: str, *, default: int, low: int, high: int) -> int:
     raw = request.query.get(name)
     if raw is None or raw == "":
@@ -121,11 +115,15 @@ def _int(request: web.Request, name: str, *, default: int, low: int, high: int) 
     try:
         value = int(raw)
     except ValueError:
-        raise _query_error(f"'{name}' must be an integer.") from None
+        raise problems.query_error(f"'{name}' must be an integer.") from None
     if value > high:
-        raise _query_error(f"'Too big: {value} is greater than maximum value: {high}' on {name}.")
+        raise problems.query_error(
+            f"'Too big: {value} is greater than maximum value: {high}' on {name}."
+        )
     if value < low:
-        raise _query_error(f"'Too small: {value} is less than minimum value: {low}' on {name}.")
+        raise problems.query_error(
+            f"'Too small: {value} is less than minimum value: {low}' on {name}."
+        )
     return value
 
 
@@ -173,7 +171,7 @@ def _search(request: web.Request) -> web.Response:
     sort = request.query.get("sort", "date:1")
     field, _, order = sort.partition(":")
     if field not in ("date", "log_id") or order not in ("1", "-1"):
-        raise _query_error(f"'sort' must be date:1 or date:-1, not {sort!r}.")
+        raise problems.query_error(f"'sort' must be date:1 or date:-1, not {sort!r}.")
     settings = context.settings
     logs = context.tenant.logs
     shown = logs.at_positions(

@@ -41,6 +41,11 @@ class Problem(Exception):
         return body
 
 
+def query_error(message: str) -> Problem:
+    """400 for a bad query string parameter, as the service words it."""
+    return bad_request(f"Query validation error: {message}", error_code="invalid_query_string")
+
+
 def bad_request(message: str, *, error_code: str = "invalid_body") -> Problem:
     return Problem(400, message, error_code=error_code)
 

@@ -26,12 +26,6 @@ _READ = "read:authentication_methods"
 _TRUTHY = {"true": True, "1": True, "false": False, "0": False}
 
 
-def _query_error(message: str) -> problems.Problem:
-    return problems.bad_request(
-        f"Query validation error: {message}", error_code="invalid_query_string"
-    )
-
-
 def _int_param(request: web.Request, name: str, *, default: int, low: int, high: int) -> int:
     raw = request.query.get(name)
     if raw is None or raw == "":
@@ -39,16 +33,16 @@ def _int_param(request: web.Request, name: str, *, default: int, low: int, high:
     try:
         value = int(raw)
     except ValueError:
-        raise _query_error(f"'{name}' must be an integer.") from None
+        raise problems.query_error(f"'{name}' must be an integer.") from None
     if not low <= value <= high:
-        raise _query_error(f"'{name}' must be between {low} and {high}.")
+        raise problems.query_error(f"'{name}' must be between {low} and {high}.")
     return value
 
 
 def _bool_param(request: web.Request, name: str) -> bool:
     raw = request.query.get(name, "false").lower()
     if raw not in _TRUTHY:
-        raise _query_error(f"'{name}' must be a boolean.")
+        raise problems.query_error(f"'{name}' must be a boolean.")
     return _TRUTHY[raw]
 
 
@@ -132,7 +126,7 @@ async def users_by_email(request: web.Request) -> web.Response:
     context = request.app[CONTEXT]
     email = request.query.get("email")
     if not email:
-        raise _query_error("Missing required property: email")
+        raise problems.query_error("Missing required property: email")
     return web.json_response(context.tenant.users_by_email(email))
 
 
