@@ -84,7 +84,6 @@ async def _apply(
                 client, store=session.store, run_id=session.run_id, recorder=recorder
             )
             backend = journal
-        users = session.first(users)
         if saved is not None:
             saved = saved.bind(session.fingerprinter)
             console.result(f"Saved plan: {_saved_summary(saved)}")

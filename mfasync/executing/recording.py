@@ -43,13 +43,6 @@ class StateRecorder:
     def fingerprinter(self) -> plans.Fingerprinter:
         return self._store.fingerprinter
 
-    def needs_seeds(self, user_id: str) -> bool:
-        """Whether planning this user compares TOTP seeds (a TOTP record with a fingerprint)."""
-        return any(
-            record.type == models.MethodType.TOTP and record.fingerprint is not None
-            for record in self._store.records_of(user_id).values()
-        )
-
     def knowledge(self, user: models.DesiredUser, user_id: str) -> records.Knowledge:
         fingerprinter = self._store.fingerprinter
         return records.Knowledge(

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from mfasync import models
+from mfasync.plans.displays import EMAIL_KEY_PREFIX
 
 if TYPE_CHECKING:
     from mfasync.plans.actions import Action
@@ -28,7 +29,6 @@ _DIGEST_HEX = 32
 _KEY_ID_HEX = 16
 _SAVED_EMAIL_KEY_PREFIX = "email-sha256:"
 _KEYED_EMAIL_KEY_PREFIX = "email-hmac:"
-_EMAIL_KEY_PREFIX = "email:"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -180,11 +180,11 @@ def saved_user_key(key: str, fingerprinter: Fingerprinter = NO_KEY) -> str:
     Keyed (HMAC) with a state; without one, a plain SHA-256, which hides the address from a casual
     reader but not from someone who guesses it (the README says so).
     """
-    if not key.startswith(_EMAIL_KEY_PREFIX):
+    if not key.startswith(EMAIL_KEY_PREFIX):
         return key
     # case-folded first: emails compare case-insensitively, so a manifest that changes an
     # address's case between `plan --out` and `apply --plan` still finds its user
-    key = _EMAIL_KEY_PREFIX + key[len(_EMAIL_KEY_PREFIX) :].casefold()
+    key = EMAIL_KEY_PREFIX + key[len(EMAIL_KEY_PREFIX) :].casefold()
     keyed = fingerprinter.field("", key)
     if keyed is not None:
         return _KEYED_EMAIL_KEY_PREFIX + keyed[:_DIGEST_HEX]

@@ -46,14 +46,21 @@ def create_engine(location: locations.Location) -> AsyncEngine:
     )
 
 
+def os_file_lock(path: Path, *, thread_local: bool = True) -> filelock.BaseFileLock:
+    """An OS file lock on `path` (not taken yet), mode 0600.
+
+    The OS lock itself (`flock`), never filelock's "soft" fallback (a file's existence), which a
+    killed process would leave behind. `thread_local=False`: it may be taken in a worker thread.
+    """
+    kind = filelock.WindowsFileLock if sys.platform == "win32" else filelock.UnixFileLock
+    return kind(str(path), mode=0o600, thread_local=thread_local, is_singleton=False)
+
+
 def migration_lock(location: locations.Location) -> filelock.BaseFileLock:
     """The OS file lock that lets one process at a time migrate a SQLite state."""
     assert location.sqlite_path is not None
     path = location.sqlite_path.with_name(location.sqlite_path.name + ".migrate.lock")
-    # the OS lock itself (never filelock's soft fallback, which a killed process leaves behind),
-    # usable from the worker thread that waits for it
-    kind = filelock.WindowsFileLock if sys.platform == "win32" else filelock.UnixFileLock
-    return kind(str(path), mode=0o600, thread_local=False, is_singleton=False)
+    return os_file_lock(path, thread_local=False)  # waited for in a worker thread
 
 
 def describe_failure(exc: BaseException, *, display: str) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import hashlib
-import sys
 import time
 from pathlib import Path
 from types import TracebackType
@@ -41,13 +40,10 @@ def advisory_key(domain: str) -> int:
 def file_lock(database: Path, domain: str) -> filelock.BaseFileLock:
     """The OS lock of a tenant beside a SQLite state file (not taken yet).
 
-    One lock file per tenant, since a state file may hold several tenants; the OS lock itself,
-    never filelock's "soft" fallback (a file's existence), which a killed process would leave.
+    One lock file per tenant, since a state file may hold several tenants.
     """
     tenant = hashlib.sha256(domain.encode()).hexdigest()[:12]
-    path = database.with_name(f"{database.name}.{tenant}.lock")
-    kind = filelock.WindowsFileLock if sys.platform == "win32" else filelock.UnixFileLock
-    return kind(str(path), mode=0o600, is_singleton=False)
+    return engines.os_file_lock(database.with_name(f"{database.name}.{tenant}.lock"))
 
 
 class TenantLock:
