@@ -10,7 +10,7 @@ Public API:
     ReadBackend, Backend, DryRunBackend, RecordedRequest   (backends)
     RateGovernor, GovernorStats                            (governor)
     Retrier                                                (retrying)
-    plan_users, run_bounded                                (pipeline)
+    plan_users, run_bounded, resolve_user_id               (pipeline)
     apply_plan, apply_saved_plan, enforce_guards           (applying)
     ApplyReport, UserOutcome, ActionOutcome, UserStatus, ActionStatus   (reports)
     UserEvent, Phase                                       (events)
@@ -23,7 +23,7 @@ from mfasync.executing.applying import apply_plan, apply_saved_plan, enforce_gua
 from mfasync.executing.backends import Backend, DryRunBackend, ReadBackend, RecordedRequest
 from mfasync.executing.events import Phase, UserEvent
 from mfasync.executing.governor import GovernorStats, RateGovernor
-from mfasync.executing.pipeline import plan_users, run_bounded
+from mfasync.executing.pipeline import plan_users, resolve_user_id, run_bounded
 from mfasync.executing.recording import JournaledBackend, StateRecorder
 from mfasync.executing.reports import (
     ActionOutcome,
@@ -55,5 +55,6 @@ __all__ = [
     "apply_saved_plan",
     "enforce_guards",
     "plan_users",
+    "resolve_user_id",
     "run_bounded",
 ]

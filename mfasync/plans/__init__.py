@@ -25,7 +25,13 @@ from mfasync.plans.actions import (
     secret_problem,
     secret_value,
 )
-from mfasync.plans.displays import desired_display, display_key, live_display, quoted
+from mfasync.plans.displays import (
+    EMAIL_KEY_PREFIX,
+    desired_display,
+    display_key,
+    live_display,
+    quoted,
+)
 from mfasync.plans.documents import FORMAT_VERSION, to_document
 from mfasync.plans.documents import user_document as _user_document
 from mfasync.plans.fingerprints import (
@@ -47,6 +53,7 @@ from mfasync.plans.planfile import (
 )
 
 __all__ = [
+    "EMAIL_KEY_PREFIX",
     "FORMAT_VERSION",
     "NO_KEY",
     "REASON_GONE",
