@@ -298,7 +298,7 @@ def command(
     audience: str | None,
     ca_bundle: str | None,
 ) -> None:
-    """Write manifests pinning the live methods of the given users (--user or --users-file).
+    """Write manifests pinning the live methods of the given users (--user ID or --users-file).
 
     A user is a user id or email:ADDRESS; an address is resolved to exactly one user, whose
     entry is written by its user_id (the address is written nowhere).
