@@ -73,9 +73,17 @@ async def run_bounded(
 
 
 async def resolve_user_id(
-    user: models.DesiredUser, *, backend: backends.ReadBackend, retrier: retrying.Retrier
+    user: models.DesiredUser,
+    *,
+    backend: backends.ReadBackend,
+    retrier: retrying.Retrier,
+    several_hint: str = "declare this one by user_id",
 ) -> str:
-    """The user's id: as declared, or the one user the email belongs to."""
+    """The user's id: as declared, or the one user the email belongs to.
+
+    `several_hint` ends the error of an address several users have (`export` asks to export by
+    user_id instead).
+    """
     if user.user_id is not None:
         return user.user_id
     email = user.email or ""
@@ -91,7 +99,7 @@ async def resolve_user_id(
         raise errors.NotFoundError(f"no user has the email address {shown}")
     if len(found) > 1:
         raise errors.BadRequestError(
-            f"{len(found)} users have the email address {shown}; declare this one by user_id"
+            f"{len(found)} users have the email address {shown}; {several_hint}"
         )
     return found[0]
 

@@ -26,6 +26,7 @@ from mfasync.plans.actions import (
     secret_value,
 )
 from mfasync.plans.displays import (
+    EMAIL_KEY_PREFIX,
     declared_at,
     desired_display,
     display_key,
@@ -54,6 +55,7 @@ from mfasync.plans.planfile import (
 )
 
 __all__ = [
+    "EMAIL_KEY_PREFIX",
     "FORMAT_VERSION",
     "NO_KEY",
     "REASON_GONE",
