@@ -10,7 +10,8 @@ Targets: `--help` <= 0.25 s over it, the 10-user `validate` <= 0.35 s over it.
 
 The manifests are what a team writes by hand: phones of several countries (phonenumbers loads
 each country's metadata on first use), email factors, totp seeds by `${env:...}` and
-`${file:...#key}` reference, a security key, users declared by `email:`, a pinned method.
+`${file:...#key}` reference, a security key, users declared by `email:`, a pinned method; and,
+for context, 10 users as `mfasync export` writes them (pinned methods only: no number to check).
 The console script beside this interpreter is what runs (`python -m mfasync` without one).
 
 `python -m bench.startup --before DIR` also runs every mfasync command from DIR, an older
@@ -92,6 +93,26 @@ def write_manifest(folder: Path, users: int) -> Path:
     return path
 
 
+def write_exported(folder: Path, users: int) -> Path:
+    """A manifest as `mfasync export` writes it: users by id, pinned methods (no number, no
+    address to check)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["version: 1", "users:"]
+    for i in range(users):
+        lines += [
+            f'  - user_id: "auth0|64f1c0ffee{i:014x}"',
+            "    methods:",
+            "      - type: phone",
+            f'        id: "phone|dev_{i:016x}"',
+            "        name: Mobile",
+            "      - type: totp",
+            f'        id: "totp|dev_{i:016x}"',
+        ]
+    path = folder / f"exported-{users}.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def mfasync_command() -> list[str]:
     script = Path(sys.executable).with_name("mfasync")
     return [str(script)] if script.exists() else [sys.executable, "-m", "mfasync"]
@@ -152,6 +173,7 @@ def run(*, quick: bool, before: Path | None = None) -> list[harness.Row]:
         folder = Path(name)
         small = write_manifest(folder / "small", SMALL_USERS)
         large = write_manifest(folder / "large", LARGE_USERS)
+        exported = write_exported(folder / "exported", SMALL_USERS)
         commands: dict[str, Command] = {"python -c pass": ([sys.executable, "-c", "pass"], env)}
         for prefix, (mfasync, tree_env) in trees.items():
             for label, args in (
@@ -159,6 +181,10 @@ def run(*, quick: bool, before: Path | None = None) -> list[harness.Row]:
                 ("mfasync --help", ["--help"]),
                 (f"mfasync validate ({SMALL_USERS} users)", ["validate", str(small)]),
                 (f"mfasync validate ({LARGE_USERS:,} users)", ["validate", str(large)]),
+                (
+                    f"mfasync validate ({SMALL_USERS} users, pinned, as export writes)",
+                    ["validate", str(exported)],
+                ),
             ):
                 commands[prefix + label] = ([*mfasync, *args], tree_env)
         harness.say(f"startup: {len(commands)} commands, {rounds} rounds, interleaved")
@@ -178,6 +204,10 @@ def run(*, quick: bool, before: Path | None = None) -> list[harness.Row]:
             f"load average {load:.2f}"
         )
         if label == "python -c pass":
+            # without .pyc files (an editable install under PYTHONDONTWRITEBYTECODE, as on the
+            # project's machines) every run compiles mfasync's modules: about 15 ms of validate
+            if env.get("PYTHONDONTWRITEBYTECODE"):
+                note += ", PYTHONDONTWRITEBYTECODE set: .pyc files are not written"
             rows.append(harness.Row("startup", case, label, f"{median:.3f} s", note=note))
             continue
         over = median - floor
