@@ -118,9 +118,9 @@ def mfasync_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "mfasync"]
 
 
-def tree_command(tree: Path) -> tuple[list[str], dict[str, str]]:
+def tree_command(tree: Path, base_env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
     """`mfasync` as the console script runs it, but from the source tree `tree` (a checkout)."""
-    env = dict(os.environ, PYTHONPATH=str(tree))
+    env = dict(base_env, PYTHONPATH=str(tree))
     # -P: not the working directory first on sys.path (a checkout there would win over `tree`)
     return [sys.executable, "-P", "-c", "from mfasync.cli.main import main; main()"], env
 
@@ -168,7 +168,7 @@ def run(*, quick: bool, before: Path | None = None) -> list[harness.Row]:
     trees: dict[str, Command] = {"": (mfasync_command(), env)}
     if before is not None:
         here = Path(__file__).resolve().parent.parent
-        trees = {"": tree_command(here), "before: ": tree_command(before.resolve())}
+        trees = {"": tree_command(here, env), "before: ": tree_command(before.resolve(), env)}
     with tempfile.TemporaryDirectory(prefix="mfasync-bench-startup-") as name:
         folder = Path(name)
         small = write_manifest(folder / "small", SMALL_USERS)
@@ -219,7 +219,7 @@ def run(*, quick: bool, before: Path | None = None) -> list[harness.Row]:
             harness.Row(
                 "startup",
                 label,
-                "wall over python -c pass (wall)",
+                "over python -c pass (own wall)",
                 f"{over:.3f} s ({median:.3f} s)",
                 "" if target is None else f"<= {target:.2f} s",
                 met,
