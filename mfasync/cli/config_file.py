@@ -165,6 +165,7 @@ def settings_for(config: ConfigFile, path: str, command: click.Command) -> dict[
 def default_map(config: ConfigFile, name: str, command: click.Command) -> dict[str, Any]:
     """click's default_map for `command` (a group: one map per subcommand)."""
     if isinstance(command, click.Group):
+        check_all(config, {name: command})  # every subcommand's problems, each line once
         return {
             sub: default_map(config, f"{name} {sub}", subcommand)
             for sub, subcommand in command.commands.items()
@@ -240,6 +241,9 @@ def _problems(
                 f'{shown}: [state]: `state` is the --state URL (state = "sqlite:///..."); the '
                 "state subcommands take the top-level keys"
             )
+            continue
+        if name not in table_names and name in keys:
+            yield f"{shown}: {name}: a value, not a table"
             continue
         if name not in table_names:
             yield f"{shown}: [{name}]: not a command with options{_did_you_mean(name, table_names)}"

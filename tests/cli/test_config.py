@@ -260,6 +260,7 @@ REFUSED = [
     ),
     ("[deploy]\nconcurrency = 5\n", "./mfasync.toml: [deploy]: not a command with options"),
     ("[plann]\nconcurrency = 5\n", "[plann]: not a command with options (did you mean 'plan'?)"),
+    ("domain = { host = 1 }\n", "./mfasync.toml: domain: a value, not a table"),
     ('[state]\nformat = "json"\n', "[state]: `state` is the --state URL"),
     ("force = true\n", "./mfasync.toml: force: --force overrides the safety guards for one run"),
     ("[apply]\nyes = true\n", "[apply] yes: --yes is decided per run"),
@@ -287,6 +288,13 @@ def test_the_file_is_checked_whatever_command_runs() -> None:
     result = run("schema")
     assert "set AUTH0_CLIENT_SECRET instead" in result.stderr
     assert "s3cr3t-value" not in result.output
+
+
+def test_a_state_subcommand_reports_a_bad_top_level_value_once() -> None:
+    write('format = "markdown"\n')
+    assert errors_of(run("state", "list")) == [
+        "Error: ./mfasync.toml: format: 'markdown' is not one of 'text', 'json'."
+    ]
 
 
 def test_every_problem_is_its_own_line() -> None:
