@@ -20,7 +20,6 @@ What it must not do: echo a secret (a refused value is shown as `***`), or impor
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -285,5 +284,7 @@ def _did_you_mean(word: str, candidates: list[str]) -> str:
     kebab = word.replace("_", "-").lower()
     if kebab != word and kebab in candidates:
         return f" (did you mean {kebab!r}?)"
+    import difflib  # only when a key is wrong
+
     close = difflib.get_close_matches(kebab, candidates, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

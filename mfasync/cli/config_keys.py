@@ -35,6 +35,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "fail-rate": ("emulator",),
     "format": ("config", "drift", "plan", "state history", "state list", "state show", "validate"),
     "full": ("apply", "drift", "plan"),
+    "grace-period": ("apply",),
     "host": ("emulator",),
     "incremental": ("apply", "drift", "plan"),
     "junit": ("drift",),

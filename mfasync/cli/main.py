@@ -12,7 +12,7 @@ import click
 
 import mfasync
 from mfasync import errors
-from mfasync.cli import config_file, output
+from mfasync.cli import output
 
 MAX_PROBLEMS_SHOWN = 50  # manifest problems printed by plan, apply...: the first ones, then a count
 
@@ -122,6 +122,8 @@ def cli(ctx: click.Context, verbose: int, quiet: bool, config_path: str | None) 
 def _read_config(ctx: click.Context, given: str | None) -> None:
     """The config file as the default_map of the command about to run (read only now: `--help`
     never reads it; the command's module is already imported, no other is)."""
+    from mfasync.cli import config_file  # not for --help: only a command that runs pays for it
+
     source = ctx.get_parameter_source("config_path")
     origin = "MFASYNC_CONFIG" if source is click.core.ParameterSource.ENVIRONMENT else "--config"
     loaded = config_file.load(given or None, origin=origin)
@@ -173,7 +175,12 @@ def main() -> None:
     try:
         # Without standalone mode, click returns (not raises) the code of a command's ctx.exit(n).
         code = cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # click turns Ctrl-C (KeyboardInterrupt) into Abort: exit as a shell expects after it.
+        # (apply's writes catch the signal themselves, and finish with their summary.)
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.exceptions.Exit as exc:
