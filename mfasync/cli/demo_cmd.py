@@ -26,7 +26,7 @@ from pathlib import Path
 import click
 
 from mfasync import emulator, errors, settings
-from mfasync.cli import output, stateful
+from mfasync.cli import config_file, output, stateful
 
 SEED_FILE = "demo-seed.yaml"
 LEGACY_FILE = "demo-legacy.csv"
@@ -93,6 +93,8 @@ def _pointed_at(emu: emulator.Emulator) -> Iterator[None]:
         settings.ENV_ACCESS_TOKEN: None,  # a real tenant's token must not reach the steps
         # the demo's own state, in its folder: never a real tenant's (say a team's PostgreSQL)
         stateful.ENV_STATE: stateful.DEMO_STATE,
+        # nor a config file's settings: the steps run in the demo's folder, on the emulator
+        config_file.ENV_CONFIG: None,
     }
     saved = {name: os.environ.get(name) for name in wanted}
     try:

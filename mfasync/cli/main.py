@@ -25,6 +25,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "mfasync.cli.apply_cmd",
         "Apply the plan: create, update and delete factors so the tenant matches the manifests.",
     ),
+    "config": (
+        "mfasync.cli.config_cmd",
+        "Show the effective settings and where each came from (flag, env, file or default).",
+    ),
     "demo": (
         "mfasync.cli.demo_cmd",
         "Run the whole story (import, validate, plan, apply, drift) against a local emulator.",
@@ -100,10 +104,37 @@ class LazyGroup(click.Group):
 @click.version_option(mfasync.__version__, prog_name="mfasync")
 @click.option("-v", "--verbose", count=True, help="More detail; -v also shows tracebacks.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the result.")
+@click.option(
+    "--config",
+    "config_path",
+    envvar="MFASYNC_CONFIG",
+    metavar="FILE",
+    help="Read settings from this TOML file (default: ./mfasync.toml if there is one); "
+    "flags and environment variables win over it. [env: MFASYNC_CONFIG]",
+)
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
+def cli(ctx: click.Context, verbose: int, quiet: bool, config_path: str | None) -> None:
     """Keep Auth0 users' MFA factors in line with YAML manifests kept in Git."""
     ctx.obj = output.Console(verbosity=-1 if quiet else verbose)
+    _read_config(ctx, config_path)
+
+
+def _read_config(ctx: click.Context, given: str | None) -> None:
+    """The config file as the default_map of the command about to run (read only now: `--help`
+    never reads it; the command's module is already imported, no other is)."""
+    from mfasync.cli import config_file  # not for --help: only a command that runs pays for it
+
+    source = ctx.get_parameter_source("config_path")
+    origin = "MFASYNC_CONFIG" if source is click.core.ParameterSource.ENVIRONMENT else "--config"
+    loaded = config_file.load(given or None, origin=origin)
+    ctx.meta[config_file.META_KEY] = loaded
+    name = ctx.invoked_subcommand
+    group = ctx.command
+    if loaded is None or name is None or not isinstance(group, click.Group):
+        return
+    command = group.get_command(ctx, name)
+    if command is not None:
+        ctx.default_map = {name: config_file.default_map(loaded, name, command)}
 
 
 def _set_verbosity(ctx: click.Context, param: click.Parameter, value: int | bool) -> None:

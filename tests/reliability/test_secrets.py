@@ -162,6 +162,8 @@ def test_no_command_shows_or_writes_a_secret_or_a_full_phone_number(
         (["export", "--users-file", "users.txt", "--out", "exported", *creds], {0}),
         (["import", "csv", "legacy.csv", "--out", "imported"], {0}),
         (["schema"], {0}),
+        (["config", *creds], {0}),
+        (["config", "--format", "json", "plan", *token], {0}),
         # Refusals: the wrong secret and token must not be echoed either.
         (
             [

@@ -1,0 +1,76 @@
+"""Which command has which option a config file may set: the index the file is checked against.
+
+The group checks a config file before every command, and importing every command module to learn
+their options would cost `mfasync validate` half a second; so the names live here too. This is
+not a second source of truth: `tests/cli/test_config.py` walks the real click commands and fails,
+printing the table to paste, when it differs. Values are converted by the real options.
+"""
+
+from __future__ import annotations
+
+#: key (a long flag without `--`) -> the commands that have it (`state list` for subcommands)
+KEYS: dict[str, tuple[str, ...]] = {
+    "audience": ("apply", "drift", "export", "plan"),
+    "burst": ("emulator",),
+    "ca-bundle": ("apply", "drift", "export", "plan"),
+    "canonical-domain": ("emulator",),
+    "client-id": ("apply", "drift", "emulator", "export", "plan"),
+    "concurrency": ("apply", "drift", "export", "plan"),
+    "connection-strategy": ("import",),
+    "detailed-exitcode": ("plan",),
+    "dir": ("demo",),
+    "domain": (
+        "apply",
+        "drift",
+        "export",
+        "plan",
+        "state forget",
+        "state history",
+        "state list",
+        "state show",
+    ),
+    "drop-rate": ("emulator",),
+    "dry-run": ("apply",),
+    "endpoint-limit": ("emulator",),
+    "fail-rate": ("emulator",),
+    "format": ("config", "drift", "plan", "state history", "state list", "state show", "validate"),
+    "full": ("apply", "drift", "plan"),
+    "grace-period": ("apply",),
+    "host": ("emulator",),
+    "incremental": ("apply", "drift", "plan"),
+    "junit": ("drift",),
+    "latency-ms": ("emulator",),
+    "limit": ("state history",),
+    "lock-timeout": ("apply", "state forget"),
+    "log-delay": ("emulator",),
+    "log-retention-days": ("apply", "drift", "emulator", "plan"),
+    "max-errors": ("validate",),
+    "max-full-scan-age-days": ("apply", "drift", "plan"),
+    "max-rps": ("apply", "drift", "export", "plan"),
+    "no-masking": ("emulator",),
+    "out": ("export", "import", "plan"),
+    "plan": ("apply",),
+    "port": ("emulator",),
+    "prune": ("import",),
+    "random-seed": ("emulator",),
+    "rate": ("emulator",),
+    "report": ("apply",),
+    "require-secrets": ("validate",),
+    "seed": ("emulator",),
+    "state": (
+        "apply",
+        "drift",
+        "plan",
+        "state forget",
+        "state history",
+        "state list",
+        "state push",
+        "state show",
+    ),
+    "strict": ("validate",),
+    "token-quota": ("emulator",),
+    "token-ttl": ("emulator",),
+    "user": ("apply", "drift", "export", "plan", "state history", "state list"),
+    "users-file": ("export",),
+    "users-per-file": ("export", "import"),
+}
