@@ -97,6 +97,7 @@ class UserDrift:
     user_id: str | None = None
     error: str | None = None
     findings: tuple[Finding, ...] = ()
+    source: str | None = None  # `file:line` of an `email:`-declared user's entry
 
     @property
     def status(self) -> Status:
@@ -107,10 +108,7 @@ class UserDrift:
     @property
     def heading(self) -> str:
         """The user as output shows it: email keys masked, the resolved id beside them."""
-        shown = plans.display_key(self.key)
-        if self.user_id is not None and self.user_id != self.key:
-            return f"{shown} ({self.user_id})"
-        return shown
+        return plans.heading(self.key, self.user_id, self.source)
 
     def count(self, category: Category, *, drift_only: bool = True) -> int:
         return sum(
@@ -127,13 +125,16 @@ class UserDrift:
         return ", ".join(parts)
 
     def to_document(self) -> dict[str, object]:
-        return {
+        document: dict[str, object] = {
             "user": plans.display_key(self.key),
             "user_id": self.user_id,
             "status": self.status.value,
             "error": self.error,
             "findings": [finding.to_document() for finding in self.findings],
         }
+        if self.source is not None:  # an `email:` user's manifest entry, as in plan documents
+            document["source"] = self.source
+        return document
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -233,7 +234,13 @@ def _user(user: plans.UserPlan, *, kept: bool) -> UserDrift:
         for method in user.outside
     )
     findings.sort(key=lambda f: (_ORDER[f.category], f.type, f.name or "", f.method_id or ""))
-    return UserDrift(key=user.key, user_id=user.user_id, error=user.error, findings=tuple(findings))
+    return UserDrift(
+        key=user.key,
+        user_id=user.user_id,
+        error=user.error,
+        findings=tuple(findings),
+        source=user.source,
+    )
 
 
 def _findings(action: plans.Action, *, kept: bool) -> list[Finding]:

@@ -16,8 +16,8 @@ import sys
 
 import click
 
-from mfasync import errors, executing, models, plans, rendering, settings
-from mfasync.cli import incremental_run, options, output, plan_cmd, runs, stateful
+from mfasync import errors, executing, models, plans, rendering, settings, state
+from mfasync.cli import incremental_run, interrupts, options, output, plan_cmd, runs, stateful
 
 
 def _stdin_is_terminal() -> bool:
@@ -58,8 +58,13 @@ async def _apply(
     state_url: str,
     lock_timeout_s: float,
     asked: incremental_run.Asked,
+    grace_period_s: float,
+    only_users: tuple[str, ...] = (),
 ) -> executing.ApplyReport | None:
     resolver = runs.resolver()
+    stop = executing.StopSignal()
+    # Ctrl-C / SIGTERM stop the writes gently (see `interrupts`); before them they end the run.
+    signals = interrupts.StopOnSignals(stop, console=console, grace_period_s=grace_period_s)
     # A dry run writes nothing, so it takes no lock and records nothing; it still plans with the
     # state's records, so that it shows what the real apply would do.
     async with (
@@ -73,6 +78,12 @@ async def _apply(
         ) as session,
         runs.connect(connection, run) as (client, governor),
     ):
+        users = await runs.narrow(  # `--user ID` of a user declared by email:
+            users,
+            only_users,
+            backend=client,
+            retrier=executing.Retrier(run.retry, governor=governor),
+        )
         recorder = session.recorder(read_only=dry_run)
         backend: executing.Backend = client
         journal: executing.JournaledBackend | None = None
@@ -92,19 +103,21 @@ async def _apply(
             display = runs.ProgressDisplay(
                 console, governor=governor, label="Applying", total=pending
             )
-            async with display:
-                report = await executing.apply_saved_plan(
-                    saved,
-                    users,
-                    backend=backend,
-                    policy=policy,
-                    settings=run,
-                    resolver=resolver,
-                    force=force,
-                    on_event=display.on_event,
-                    governor=governor,
-                    recorder=recorder,
-                )
+            with signals:
+                async with display:
+                    report = await executing.apply_saved_plan(
+                        saved,
+                        users,
+                        backend=backend,
+                        policy=policy,
+                        settings=run,
+                        resolver=resolver,
+                        force=force,
+                        on_event=display.on_event,
+                        governor=governor,
+                        recorder=recorder,
+                        stop=stop,
+                    )
         else:
             choice = await incremental_run.choose(
                 users,
@@ -138,22 +151,24 @@ async def _apply(
             display = runs.ProgressDisplay(
                 console, governor=governor, label="Applying", total=changed
             )
-            async with display:
-                report = await executing.apply_plan(
-                    plan,
-                    backend=backend,
-                    settings=run,
-                    users=users,
-                    policy=policy,
-                    resolver=resolver,
-                    force=force,
-                    on_event=display.on_event,
-                    governor=governor,
-                )
+            with signals:
+                async with display:
+                    report = await executing.apply_plan(
+                        plan,
+                        backend=backend,
+                        settings=run,
+                        users=users,
+                        policy=policy,
+                        resolver=resolver,
+                        force=force,
+                        on_event=display.on_event,
+                        governor=governor,
+                        stop=stop,
+                    )
         if isinstance(backend, executing.DryRunBackend):
             _show_requests(console, backend)
         session.counts.update(_counts(report))
-        session.outcome = "ok" if report.ok else "failed"
+        session.outcome = _outcome(report)
         if journal is not None and journal.failure is not None:
             session.outcome = "failed"
             _show_report(console, report)
@@ -164,23 +179,38 @@ async def _apply(
         return report
 
 
+def _outcome(report: executing.ApplyReport) -> str:
+    """The run's outcome in the state; `stopped` makes the next apply settle abandoned writes."""
+    if not report.interrupted:
+        return "ok" if report.ok else "failed"
+    abandoned = any(
+        action.status is executing.ActionStatus.UNKNOWN
+        for user in report.users
+        for action in user.actions
+    )
+    return state.STOPPED_OUTCOME if abandoned else "interrupted"
+
+
 def _counts(report: executing.ApplyReport) -> dict[str, int]:
     applied = report.applied_counts()
     return {
         "created": applied[plans.Op.CREATE],
+        "already_present": report.already_present,
         "updated": applied[plans.Op.PATCH],
         "deleted": applied[plans.Op.DELETE],
         "replaced": applied[plans.Op.REPLACE],
         "failed": report.count(executing.UserStatus.FAILED),
         "stale": report.count(executing.UserStatus.STALE),
         "unchanged": report.unchanged,
+        "interrupted": report.count(executing.UserStatus.INTERRUPTED),
+        "not_started": report.count(executing.UserStatus.NOT_STARTED),
     }
 
 
 def _show_report(console: output.Console, report: executing.ApplyReport) -> None:
     for user in report.users:
         if user.status in (executing.UserStatus.FAILED, executing.UserStatus.STALE):
-            console.warn(f"{plans.display_key(user.key)}: {user.status.value}: {user.message}")
+            console.warn(f"{user.heading}: {user.status.value}: {user.message}")
     console.result(report.summary_line())
 
 
@@ -199,6 +229,7 @@ def _show_report(console: output.Console, report: executing.ApplyReport) -> None
     "--report", "report_file", type=click.Path(dir_okay=False), help="Write a JSON report."
 )
 @plan_cmd.reseed_option
+@interrupts.grace_period_option
 @stateful.state_option
 @stateful.lock_timeout_option
 @incremental_run.incremental_options
@@ -214,6 +245,7 @@ def command(
     force: bool,
     report_file: str | None,
     reseed: tuple[str, ...],
+    grace_period_s: float,
     state_url: str,
     lock_timeout_s: float,
     incremental: bool,
@@ -270,6 +302,8 @@ def command(
                 log_retention_days=log_retention_days,
                 max_full_scan_age_days=max_full_scan_age_days,
             ),
+            grace_period_s=grace_period_s,
+            only_users=only_users,
         )
     )
     if report is None:
@@ -278,5 +312,7 @@ def command(
     if report_file:
         runs.write_report(report_file, report)
         console.info(f"Report written to {report_file}.")
+    if report.interrupted:
+        raise click.exceptions.Exit(interrupts.EXIT_INTERRUPTED)
     if not report.ok:
         raise click.exceptions.Exit(1)

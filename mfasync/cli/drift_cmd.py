@@ -49,6 +49,7 @@ async def _compare_with_progress(
     console: output.Console,
     state_url: str,
     asked: incremental_run.Asked,
+    only_users: tuple[str, ...] = (),
 ) -> drift.Report:
     """Read and plan `users` through a read-only backend and report the drift."""
     async with (
@@ -58,6 +59,12 @@ async def _compare_with_progress(
         runs.connect(connection, run) as (client, governor),
     ):
         resolver = runs.resolver()
+        users = await runs.narrow(  # `--user ID` of a user declared by email:
+            users,
+            only_users,
+            backend=client,
+            retrier=executing.Retrier(run.retry, governor=governor),
+        )
         choice = await incremental_run.choose(
             as_compared(users),
             asked=asked,
@@ -163,6 +170,7 @@ def command(
             run=run,
             console=console,
             state_url=state_url,
+            only_users=only_users,
             asked=incremental_run.Asked(
                 incremental=incremental,
                 full=full,

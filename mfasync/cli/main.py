@@ -195,7 +195,12 @@ def main() -> None:
     try:
         # Without standalone mode, click returns (not raises) the code of a command's ctx.exit(n).
         code = cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        # click turns Ctrl-C (KeyboardInterrupt) into Abort: exit as a shell expects after it.
+        # (apply's writes catch the signal themselves, and finish with their summary.)
+        if isinstance(exc.__context__, KeyboardInterrupt):
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.exceptions.Exit as exc:

@@ -37,6 +37,7 @@ async def plan_tenant(
     state_url: str,
     fingerprints: bool = False,
     asked: incremental_run.Asked = incremental_run.PLAIN,
+    only_users: tuple[str, ...] = (),
 ) -> tuple[plans.Plan, plans.Fingerprinter, str | None]:
     """The plan, the fingerprinter a saved copy of it must use (the state's key), and the log
     checkpoint an incremental plan was made from."""
@@ -47,6 +48,12 @@ async def plan_tenant(
         runs.connect(connection, run) as (client, governor),
     ):
         resolver = runs.resolver()
+        users = await runs.narrow(  # `--user ID` of a user declared by email:
+            users,
+            only_users,
+            backend=client,
+            retrier=executing.Retrier(run.retry, governor=governor),
+        )
         choice = await incremental_run.choose(
             users,
             asked=asked,
@@ -145,6 +152,7 @@ def command(
             console=console,
             state_url=state_url,
             fingerprints=bool(out),  # only a saved plan (`--out`) carries them
+            only_users=only_users,
             asked=incremental_run.Asked(
                 incremental=incremental,
                 full=full,

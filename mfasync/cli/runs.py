@@ -34,6 +34,7 @@ from mfasync.cli import output
 DEFAULT_PATH = "manifests"
 PLAIN_PROGRESS_EVERY_S = 5.0
 RESEEDABLE_TYPES = ("totp",)
+NARROW_CONCURRENCY = 8  # email look-ups at once while matching `--user` ids to email: users
 
 
 def run_settings(*, concurrency: int, max_rps: float) -> settings.RunSettings:
@@ -45,27 +46,77 @@ def run_settings(*, concurrency: int, max_rps: float) -> settings.RunSettings:
 def load_users(
     paths: Sequence[str], *, only_users: Sequence[str], console: output.Console
 ) -> tuple[manifests.ManifestSet, tuple[models.DesiredUser, ...]]:
-    """The manifest set (default `manifests/`), its warnings shown, limited to `--user`s."""
+    """The manifest set (default `manifests/`), its warnings shown, limited to `--user`s.
+
+    A `--user` id that no entry declares may be the id an `email:` entry resolves to: then the
+    `email:` users are kept too, and `narrow` keeps only the right ones once connected.
+    """
     manifest_set = manifests.load(list(paths) or [DEFAULT_PATH])
     for warning in manifest_set.warnings:
         console.info(str(warning))
     if not only_users:
         return manifest_set, manifest_set.users
+    chosen, missing = _select(manifest_set.users, only_users)
+    by_email = tuple(user for user in manifest_set.users if user.user_id is None)
+    if missing and by_email and not any(value.startswith("email:") for value in missing):
+        return manifest_set, tuple(dict.fromkeys((*chosen, *by_email)))
+    if missing:
+        raise _no_such_user(missing)
+    return manifest_set, chosen
+
+
+async def narrow(
+    users: Sequence[models.DesiredUser],
+    only_users: Sequence[str],
+    *,
+    backend: executing.ReadBackend,
+    retrier: executing.Retrier,
+) -> tuple[models.DesiredUser, ...]:
+    """`users` limited to the `--user`s, `email:` users matched by the user id they resolve to.
+
+    Only when a `--user` id named no entry (see `load_users`) is any address looked up.
+    """
+    chosen, missing = _select(users, only_users)
+    if not missing:
+        return tuple(users)
+    wanted = set(missing)
+    found: dict[str, models.DesiredUser] = {}
+
+    async def look_up(user: models.DesiredUser) -> None:
+        try:
+            user_id = await executing.resolve_user_id(user, backend=backend, retrier=retrier)
+        except errors.FinalApiError:
+            return  # an address that finds no one, or several, is no `--user` match
+        if user_id in wanted:
+            found[user_id] = user
+
+    candidates = [user for user in users if user.user_id is None and user not in chosen]
+    await executing.run_bounded(candidates, look_up, concurrency=NARROW_CONCURRENCY)
+    left = sorted(wanted - set(found))
+    if left:
+        raise _no_such_user(left, resolved=True)
+    return (*chosen, *found.values())
+
+
+def _select(
+    users: Sequence[models.DesiredUser], only_users: Sequence[str]
+) -> tuple[tuple[models.DesiredUser, ...], list[str]]:
+    """The users a `--user` names by key or declared id, and the values that named none."""
     # `email:` keys compare case-insensitively, as addresses do; user ids exactly.
     wanted = {_filter_key(value): value for value in only_users}
     chosen = tuple(
-        user
-        for user in manifest_set.users
-        if _filter_key(user.key) in wanted or user.user_id in wanted
+        user for user in users if _filter_key(user.key) in wanted or user.user_id in wanted
     )
     found = {_filter_key(user.key) for user in chosen} | {user.user_id for user in chosen}
-    missing = sorted(wanted[key] for key in set(wanted) - found)
-    if missing:
-        raise errors.UsageError(
-            f"--user {missing[0]}: no such user in the manifests"
-            + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
-        )
-    return manifest_set, chosen
+    return chosen, sorted(wanted[key] for key in set(wanted) - found)
+
+
+def _no_such_user(missing: Sequence[str], *, resolved: bool = False) -> errors.UsageError:
+    where = "in the manifests, nor an email: user's resolved id" if resolved else "in the manifests"
+    return errors.UsageError(
+        f"--user {missing[0]}: no such user {where}"
+        + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+    )
 
 
 def _filter_key(key: str | None) -> str | None:

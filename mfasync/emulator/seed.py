@@ -1,6 +1,7 @@
 """Filling a `State`: from a YAML or JSON file, from a Python mapping, or in bulk for benchmarks.
 
-Seed format (values unmasked, any method type, `id` and `link_id` allowed):
+Seed format (values unmasked, any method type, `id` and `link_id` allowed; the whole format, with
+an example of every key, is `docs/emulator.md`):
 
     users:
       - user_id: "auth0|alice"
@@ -9,9 +10,13 @@ Seed format (values unmasked, any method type, `id` and `link_id` allowed):
           - {type: phone, name: SMS, phone_number: "+14155550123"}
           - {type: push, name: Guardian}
 
-Seeding bypasses validation and entity limits on purpose: it builds tenants the API could not
-(push, recovery-code, passkeys...). Problems raise `ValueError` naming the place. This module
-must not start a server.
+`SEED_KEYS` and `USER_KEYS` are the only keys of the document and of a user: any other is refused
+(a misspelt `methds:` would otherwise seed a user with no methods). A method is open: `type` is
+required, and every key is stored and shown on reads as given (masked, or never for
+`totp_secret`), so that a seed can build what the API would refuse; `METHOD_KEYS` are the keys the
+emulator gives a meaning to. Seeding bypasses validation and entity limits on purpose: it builds
+tenants the API could not (push, recovery-code, passkeys...). Problems raise `ValueError` naming
+the place. This module must not start a server.
 """
 
 from __future__ import annotations
@@ -25,9 +30,37 @@ import yaml
 
 from mfasync.emulator import state as state_module
 
+#: The keys of a seed document.
+SEED_KEYS: tuple[str, ...] = ("users",)
+#: The keys of one user of a seed.
+USER_KEYS: tuple[str, ...] = ("user_id", "email", "methods")
+#: The method keys the emulator gives a meaning to (any other is stored and shown as given).
+METHOD_KEYS: Mapping[str, str] = {
+    "type": "required: phone, email, totp, webauthn-roaming, passkey, push, ... (any string)",
+    "id": "default: TYPE|dev_ + 16 seeded characters",
+    "created_at": "default: the time of seeding",
+    "name": "the display name",
+    "confirmed": "shown as given (methods created through the API get true)",
+    "link_id": "deleting one method deletes the methods linked to it",
+    "phone_number": "E.164; masked on reads; a POST of the same number is a 409",
+    "preferred_authentication_method": "sms or voice (phone)",
+    "authentication_methods": "a phone's sub-authenticators, [{id, type: sms|voice}]",
+    "email": "masked on reads; a POST of the same address is a 409",
+    "totp_secret": "Base32; never shown; a POST of the same secret is a 409",
+    "key_id": "webauthn-roaming and passkey; a POST of the same key is a 409",
+    "public_key": "webauthn-roaming and passkey",
+    "relying_party_identifier": "webauthn-roaming and passkey",
+}
+
 DEFAULT_BULK_METHODS: tuple[Mapping[str, Any], ...] = (
     {"type": "phone", "name": "SMS", "phone_number": "+1415{index:07d}"},
 )
+
+
+def _refuse_unknown(data: Mapping[str, Any], allowed: tuple[str, ...], *, where: str) -> None:
+    unknown = sorted(str(key) for key in data if key not in allowed)
+    if unknown:
+        raise ValueError(f"{where}: unknown key {unknown[0]!r}; the keys are {', '.join(allowed)}")
 
 
 def seed_mapping(
@@ -36,10 +69,12 @@ def seed_mapping(
     """Add the users of `{"users": [...]}` to `tenant`; returns it."""
     if not isinstance(data, Mapping) or not isinstance(data.get("users", []), list):
         raise ValueError(f"{source}: expected a mapping with a 'users' list")
+    _refuse_unknown(data, SEED_KEYS, where=source)
     for position, user in enumerate(data.get("users") or []):
         where = f"{source}: users[{position}]"
         if not isinstance(user, Mapping) or not isinstance(user.get("user_id"), str):
             raise ValueError(f"{where}: each user needs a string user_id")
+        _refuse_unknown(user, USER_KEYS, where=where)
         email = user.get("email")
         if email is not None and not isinstance(email, str):
             raise ValueError(f"{where}: email must be a string")

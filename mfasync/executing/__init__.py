@@ -10,11 +10,12 @@ Public API:
     ReadBackend, Backend, DryRunBackend, RecordedRequest   (backends)
     RateGovernor, GovernorStats                            (governor)
     Retrier                                                (retrying)
-    plan_users, run_bounded                                (pipeline)
+    plan_users, run_bounded, resolve_user_id               (pipeline)
     apply_plan, apply_saved_plan, enforce_guards           (applying)
     ApplyReport, UserOutcome, ActionOutcome, UserStatus, ActionStatus   (reports)
     UserEvent, Phase                                       (events)
     StateRecorder, JournaledBackend                        (recording: the state's side)
+    StopSignal, Abandoned                                  (stopping: Ctrl-C, gently then at once)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from mfasync.executing.applying import apply_plan, apply_saved_plan, enforce_gua
 from mfasync.executing.backends import Backend, DryRunBackend, ReadBackend, RecordedRequest
 from mfasync.executing.events import Phase, UserEvent
 from mfasync.executing.governor import GovernorStats, RateGovernor
-from mfasync.executing.pipeline import plan_users, run_bounded
+from mfasync.executing.pipeline import plan_users, resolve_user_id, run_bounded
 from mfasync.executing.recording import JournaledBackend, StateRecorder
 from mfasync.executing.reports import (
     ActionOutcome,
@@ -33,8 +34,10 @@ from mfasync.executing.reports import (
     UserStatus,
 )
 from mfasync.executing.retrying import Retrier
+from mfasync.executing.stopping import Abandoned, StopSignal
 
 __all__ = [
+    "Abandoned",
     "ActionOutcome",
     "ActionStatus",
     "ApplyReport",
@@ -48,6 +51,7 @@ __all__ = [
     "RecordedRequest",
     "Retrier",
     "StateRecorder",
+    "StopSignal",
     "UserEvent",
     "UserOutcome",
     "UserStatus",
@@ -55,5 +59,6 @@ __all__ = [
     "apply_saved_plan",
     "enforce_guards",
     "plan_users",
+    "resolve_user_id",
     "run_bounded",
 ]

@@ -13,16 +13,49 @@ This module never prints and never reads files; it returns an `ApplyReport`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mfasync import errors, models, planning, plans, settings
-from mfasync.executing import backends, events, pipeline, recording, reports, retrying
+from mfasync.executing import (
+    backends,
+    events,
+    pipeline,
+    recording,
+    reports,
+    retrying,
+    stopping,
+)
 from mfasync.executing import governor as governing
 
 #: The fewest times one create is sent while re-listing proves it missing; the retry settings'
 #: `max_attempts` raises it, so an uncertain POST gets the same budget as any retried request.
 MAX_CREATE_SETTLES = 3
+
+
+INTERRUPTED_NOTE = "not sent: the run was stopped"
+ABANDONED_NOTE = "abandoned in flight by a hard stop: it may or may not have been committed"
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """How an action ended when it did not fail: its status in the report, and a note."""
+
+    status: reports.ActionStatus
+    note: str | None = None
+
+
+_APPLIED = _Done(reports.ActionStatus.APPLIED)
+_COMMITTED_DESPITE_ERROR = _Done(
+    reports.ActionStatus.APPLIED, "committed despite an error; confirmed by re-listing"
+)
+_ALREADY_PRESENT = _Done(
+    reports.ActionStatus.ALREADY_PRESENT, "already present: another run or person created it"
+)
+_GONE_ALREADY = _Done(
+    reports.ActionStatus.APPLIED, "already gone (an earlier attempt had committed)"
+)
 
 
 class _ActionFailed(Exception):
@@ -42,6 +75,7 @@ class _Context:
     desired: Mapping[str, models.DesiredUser]  # by key; secrets resolved on demand
     policy: models.Policy
     resolver: pipeline.UserResolver | None
+    stop: stopping.StopSignal | None = None
 
     @property
     def dry_run(self) -> bool:
@@ -102,8 +136,8 @@ async def _create_still_needed(
 
 async def _create(
     action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: _Context
-) -> str | None:
-    """POST the method; settle an ambiguous outcome or a 409 by re-listing. Returns a note."""
+) -> _Done:
+    """POST the method; settle an ambiguous outcome or a 409 by re-listing."""
     body = _body(action, context)
     assert isinstance(body, dict)
     uncertain: errors.ApiError | None = None
@@ -116,15 +150,17 @@ async def _create(
             await context.retrier.call(
                 lambda: context.backend.create_method(user_id, body), sends=sends
             )
-            return None
+            return _APPLIED
         except errors.AmbiguousWriteError as exc:
             if not await _create_still_needed(action, user_plan, user_id, context):
-                return "committed despite an error; confirmed by re-listing"
+                return _COMMITTED_DESPITE_ERROR
             uncertain = exc
             await context.retrier.pause(attempt)  # backoff, as for any other 5xx
         except errors.ConflictError as exc:
             if not await _create_still_needed(action, user_plan, user_id, context):
-                return "already present"
+                # after an uncertain attempt the method there is most likely this run's own
+                # write; otherwise another run (or person) wrote it and this run wrote nothing
+                return _COMMITTED_DESPITE_ERROR if uncertain is not None else _ALREADY_PRESENT
             if _reseeds_with_the_same_seed(action, user_plan):
                 raise _ActionFailed(
                     "re-seeding needs a new seed: the authenticator the user has already holds "
@@ -146,7 +182,7 @@ def _reseeds_with_the_same_seed(action: plans.Action, user_plan: plans.UserPlan)
 
 async def _run_action(
     action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: _Context
-) -> str | None:
+) -> _Done:
     backend, retrier = context.backend, context.retrier
     if action.op is plans.Op.CREATE:
         return await _create(action, user_plan, user_id, context)
@@ -154,7 +190,7 @@ async def _run_action(
         bodies = _body(action, context)
         assert isinstance(bodies, list)
         await retrier.call(lambda: backend.replace_methods(user_id, bodies))
-        return None
+        return _APPLIED
     method_id = action.method_id
     if method_id is None:
         raise _ActionFailed(f"a {action.op.value} action without a method id")
@@ -162,13 +198,32 @@ async def _run_action(
         body = _body(action, context)
         assert isinstance(body, dict)
         await retrier.call(lambda: backend.update_method(user_id, method_id, body))
-        return None
+        return _APPLIED
     deleted = await retrier.delete(lambda: backend.delete_method(user_id, method_id))
-    return None if deleted else "already gone (an earlier attempt had committed)"
+    return _APPLIED if deleted else _GONE_ALREADY
+
+
+async def _send(
+    action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: _Context
+) -> _Done:
+    """One action, abandoned (`stopping.Abandoned`) if a hard stop comes while it is sent."""
+    if context.stop is None:
+        return await _run_action(action, user_plan, user_id, context)
+    return await context.stop.unless_stopped(_run_action(action, user_plan, user_id, context))
+
+
+def _not_sent(
+    actions: Sequence[plans.Action], note: str | None = None
+) -> list[reports.ActionOutcome]:
+    return [_outcome(action, reports.ActionStatus.SKIPPED, note) for action in actions]
 
 
 async def apply_user(user_plan: plans.UserPlan, context: _Context) -> reports.UserOutcome:
-    """Run one user's actions in order; the first final failure skips the rest."""
+    """Run one user's actions in order; the first final failure skips the rest.
+
+    A stop request is honoured between actions: the action being sent is finished (or, on a
+    hard stop, abandoned with an unknown outcome) and the rest are not sent.
+    """
     if user_plan.error is not None:
         return reports.UserOutcome(
             user_plan.key, user_plan.user_id, reports.UserStatus.FAILED, user_plan.error
@@ -180,21 +235,61 @@ async def apply_user(user_plan: plans.UserPlan, context: _Context) -> reports.Us
         )
     done: list[reports.ActionOutcome] = []
     for index, action in enumerate(user_plan.actions):
+        rest = user_plan.actions[index + 1 :]
+        if context.stop is not None and context.stop.requested:
+            return _stopped(user_plan, user_id, done, user_plan.actions[index:])
         try:
-            note = await _run_action(action, user_plan, user_id, context)
+            result = await _send(action, user_plan, user_id, context)
+        except stopping.Abandoned:
+            done.append(_outcome(action, reports.ActionStatus.UNKNOWN, ABANDONED_NOTE))
+            return reports.UserOutcome(
+                user_plan.key,
+                user_id,
+                reports.UserStatus.INTERRUPTED,
+                "stopped at once while sending an action: its outcome is unknown; the next "
+                "apply re-reads this user",
+                tuple(done + _not_sent(rest, INTERRUPTED_NOTE)),
+            )
         except (errors.MfasyncError, _ActionFailed) as exc:
             message = exc.message if isinstance(exc, _ActionFailed) else str(exc)
             done.append(_outcome(action, reports.ActionStatus.FAILED, message))
-            done.extend(
-                _outcome(rest, reports.ActionStatus.SKIPPED)
-                for rest in user_plan.actions[index + 1 :]
-            )
+            done.extend(_not_sent(rest))
             return reports.UserOutcome(
                 user_plan.key, user_id, reports.UserStatus.FAILED, message, tuple(done)
             )
-        done.append(_outcome(action, reports.ActionStatus.APPLIED, note))
+        done.append(_outcome(action, result.status, result.note))
     return reports.UserOutcome(
         user_plan.key, user_id, reports.UserStatus.APPLIED, None, tuple(done)
+    )
+
+
+def _stopped(
+    user_plan: plans.UserPlan,
+    user_id: str,
+    done: list[reports.ActionOutcome],
+    left: Sequence[plans.Action],
+) -> reports.UserOutcome:
+    """The outcome of a user a gentle stop met before its next action."""
+    if not done:
+        return not_started(user_plan)
+    return reports.UserOutcome(
+        user_plan.key,
+        user_id,
+        reports.UserStatus.INTERRUPTED,
+        f"the run was stopped after {len(done)} of its {len(user_plan.actions)} actions "
+        "(make before break: it keeps its old factors beside any new one)",
+        tuple(done + _not_sent(left, INTERRUPTED_NOTE)),
+    )
+
+
+def not_started(user_plan: plans.UserPlan) -> reports.UserOutcome:
+    """The outcome of a user the run was stopped before: nothing was sent for it."""
+    return reports.UserOutcome(
+        user_plan.key,
+        user_plan.user_id,
+        reports.UserStatus.NOT_STARTED,
+        "the run was stopped before this user; nothing was sent",
+        tuple(_not_sent(user_plan.actions, INTERRUPTED_NOTE)),
     )
 
 
@@ -214,15 +309,34 @@ async def _apply_changed(
 ) -> list[reports.UserOutcome]:
     outcomes: list[reports.UserOutcome] = []
 
-    async def work(user_plan: plans.UserPlan) -> None:
-        outcome = await apply_user(user_plan, context)
+    def done(outcome: reports.UserOutcome, user_plan: plans.UserPlan) -> None:
+        if user_plan.source is not None:  # an email-declared user: say which entry it is
+            outcome = dataclasses.replace(outcome, source=user_plan.source)
         outcomes.append(outcome)
         events.emit(
             on_event,
             events.UserEvent(events.Phase.APPLY, outcome.key, outcome.status, outcome.message),
         )
 
-    await pipeline.run_bounded(user_plans, work, concurrency=concurrency)
+    async def work(user_plan: plans.UserPlan) -> None:
+        done(await apply_user(user_plan, context), user_plan)
+
+    pending = iter(user_plans)
+    stop = context.stop
+    await pipeline.run_bounded(
+        pending,
+        work,
+        concurrency=concurrency,
+        stop_when=None if stop is None else lambda: stop.requested,
+    )
+    for user_plan in pending:  # what a stop left: the users no worker took
+        if user_plan.error is not None:
+            failed = reports.UserOutcome(
+                user_plan.key, user_plan.user_id, reports.UserStatus.FAILED, user_plan.error
+            )
+            done(failed, user_plan)
+        else:
+            done(not_started(user_plan), user_plan)
     return outcomes
 
 
@@ -239,6 +353,7 @@ def _report(
         dry_run=context.dry_run,
         requests=governor.requests if governor is not None else None,
         rate_limited=governor.rate_limited if governor is not None else None,
+        interrupted=context.stop is not None and context.stop.requested,
     )
 
 
@@ -253,11 +368,14 @@ async def apply_plan(
     force: bool = False,
     on_event: events.EventSink | None = None,
     governor: governing.RateGovernor | None = None,
+    stop: stopping.StopSignal | None = None,
 ) -> reports.ApplyReport:
     """Apply a fresh plan. Users with a planning error are reported failed.
 
     `users`, `policy` and `resolver` (those the plan was made from) let an uncertain or
     conflicting create be settled by re-planning the user; without them such a user fails safely.
+    `stop`: how the caller asks the run to stop (see `stopping`); the report then says which users
+    were not started and which were stopped between actions.
     """
     enforce_guards(plan, settings.safety, force=force)
     context = _Context(
@@ -266,6 +384,7 @@ async def apply_plan(
         desired={user.key: user for user in users},
         policy=policy or models.Policy(),
         resolver=resolver,
+        stop=stop,
     )
     work = [user for user in plan.users if user.changed or user.error is not None]
     outcomes = await _apply_changed(
@@ -287,6 +406,7 @@ async def apply_saved_plan(
     on_event: events.EventSink | None = None,
     governor: governing.RateGovernor | None = None,
     recorder: recording.StateRecorder | None = None,
+    stop: stopping.StopSignal | None = None,
 ) -> reports.ApplyReport:
     """Apply a saved plan: re-read and re-plan each user that had actions; apply the unchanged.
 
@@ -300,7 +420,12 @@ async def apply_saved_plan(
     by_saved_key = {saved.users.stored_key(user.key): user for user in users}
     retrier = retrying.Retrier(settings.retry, governor=governor)
     context = _Context(
-        backend=backend, retrier=retrier, desired=by_key, policy=effective, resolver=resolver
+        backend=backend,
+        retrier=retrier,
+        desired=by_key,
+        policy=effective,
+        resolver=resolver,
+        stop=stop,
     )
     outcomes: list[reports.UserOutcome] = []
     fresh: list[plans.UserPlan] = []
@@ -317,7 +442,11 @@ async def apply_saved_plan(
             )
         elif saved_user.error is not None:
             outcome = reports.UserOutcome(
-                desired.key, saved_user.user_id, reports.UserStatus.FAILED, saved_user.error
+                desired.key,
+                saved_user.user_id,
+                reports.UserStatus.FAILED,
+                saved_user.error,
+                source=plans.declared_at(desired),
             )
         else:
             user_plan, _ = await pipeline.read_and_plan(
@@ -334,7 +463,9 @@ async def apply_saved_plan(
                 fresh.append(user_plan)
                 return
             status = reports.UserStatus.FAILED if user_plan.error else reports.UserStatus.STALE
-            outcome = reports.UserOutcome(user_plan.key, user_plan.user_id, status, stale)
+            outcome = reports.UserOutcome(
+                user_plan.key, user_plan.user_id, status, stale, source=user_plan.source
+            )
         outcomes.append(outcome)
         events.emit(
             on_event,
@@ -343,7 +474,25 @@ async def apply_saved_plan(
 
     pending = [key for key, user in saved.users.items() if user.actions or user.error]
     unchanged = len(saved.users) - len(pending)
-    await pipeline.run_bounded(pending, check, concurrency=settings.rate.concurrency)
+    unchecked = iter(pending)
+    await pipeline.run_bounded(
+        unchecked,
+        check,
+        concurrency=settings.rate.concurrency,
+        stop_when=None if stop is None else lambda: stop.requested,
+    )
+    for key in unchecked:  # a stop came while the saved plan was being checked
+        saved_user = saved.users[key]
+        desired = by_saved_key.get(saved_user.key)
+        outcomes.append(
+            reports.UserOutcome(
+                desired.key if desired is not None else saved_user.key,
+                saved_user.user_id,
+                reports.UserStatus.NOT_STARTED,
+                "the run was stopped before this user; nothing was sent",
+                source=None if desired is None else plans.declared_at(desired),
+            )
+        )
     fresh_plan = plans.Plan(users=tuple(fresh))
     enforce_guards(fresh_plan, settings.safety, force=force)
     outcomes += await _apply_changed(

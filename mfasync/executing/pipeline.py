@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, cast
 
 from mfasync import errors, masking, models, planning, plans, settings
 from mfasync.executing import backends, events, recording, retrying
 from mfasync.executing import governor as governing
 
 T = TypeVar("T")
+_END = object()  # the end of `run_bounded`'s items
 
 
 class UserResolver(Protocol):
@@ -33,9 +34,17 @@ class UserResolver(Protocol):
 
 
 async def run_bounded(
-    items: Iterable[T], work: Callable[[T], Awaitable[None]], *, concurrency: int
+    items: Iterable[T],
+    work: Callable[[T], Awaitable[None]],
+    *,
+    concurrency: int,
+    stop_when: Callable[[], bool] | None = None,
 ) -> None:
-    """Run `work` on every item with at most `concurrency` in flight, items read lazily."""
+    """Run `work` on every item with at most `concurrency` in flight, items read lazily.
+
+    `stop_when`: asked before each item is taken; once it says True no worker takes another, and
+    the items left stay unread in `items` (pass an iterator to find out which).
+    """
     iterator = iter(items)
 
     async def consume() -> None:
@@ -43,8 +52,15 @@ async def run_bounded(
         # at most `concurrency` items are in flight and the rest are not read yet. (A queue fed by
         # a producer task did the same with two task switches per item, a measurable share of a
         # large plan's CPU.) `next()` never awaits, so two workers never run it at once.
-        for item in iterator:
-            await work(item)
+        if stop_when is None:
+            for item in iterator:
+                await work(item)
+            return
+        while not stop_when():
+            taken = next(iterator, _END)
+            if taken is _END:
+                return
+            await work(cast(T, taken))
 
     try:
         async with asyncio.TaskGroup() as group:
@@ -57,9 +73,17 @@ async def run_bounded(
 
 
 async def resolve_user_id(
-    user: models.DesiredUser, *, backend: backends.ReadBackend, retrier: retrying.Retrier
+    user: models.DesiredUser,
+    *,
+    backend: backends.ReadBackend,
+    retrier: retrying.Retrier,
+    several_hint: str = "declare this one by user_id",
 ) -> str:
-    """The user's id: as declared, or the one user the email belongs to."""
+    """The user's id: as declared, or the one user the email belongs to.
+
+    `several_hint` ends the error of an address several users have (`export` asks to export by
+    user_id instead).
+    """
     if user.user_id is not None:
         return user.user_id
     email = user.email or ""
@@ -75,7 +99,7 @@ async def resolve_user_id(
         raise errors.NotFoundError(f"no user has the email address {shown}")
     if len(found) > 1:
         raise errors.BadRequestError(
-            f"{len(found)} users have the email address {shown}; declare this one by user_id"
+            f"{len(found)} users have the email address {shown}; {several_hint}"
         )
     return found[0]
 
@@ -96,6 +120,31 @@ async def read_and_plan(
     plan and its check need it. `recorder`: plan with the state's records of the user, and record
     what the listing showed.
     """
+    user_plan, live = await _read_and_plan(
+        user,
+        backend=backend,
+        retrier=retrier,
+        policy=policy,
+        resolver=resolver,
+        fingerprint=fingerprint,
+        recorder=recorder,
+    )
+    source = plans.declared_at(user)
+    if source is not None:  # a masked address alone cannot tell two users apart
+        user_plan = dataclasses.replace(user_plan, source=source)
+    return user_plan, live
+
+
+async def _read_and_plan(
+    user: models.DesiredUser,
+    *,
+    backend: backends.ReadBackend,
+    retrier: retrying.Retrier,
+    policy: models.Policy,
+    resolver: UserResolver,
+    fingerprint: bool,
+    recorder: recording.StateRecorder | None,
+) -> tuple[plans.UserPlan, tuple[models.LiveMethod, ...] | None]:
     user_id: str | None = user.user_id
     try:
         user_id = await resolve_user_id(user, backend=backend, retrier=retrier)
@@ -202,12 +251,16 @@ async def plan_users(
     await run_bounded(users, work, concurrency=settings.rate.concurrency)
     if recorder is not None:
         await recorder.flush()
-    return plans.Plan(users=_one_entry_per_user(results))  # the Plan sorts its users by key
+    # the Plan sorts its users by key
+    return plans.Plan(users=_one_entry_per_user(results, users))
 
 
-def _one_entry_per_user(results: list[plans.UserPlan]) -> tuple[plans.UserPlan, ...]:
+def _one_entry_per_user(
+    results: list[plans.UserPlan], users: Sequence[models.DesiredUser]
+) -> tuple[plans.UserPlan, ...]:
     """Two manifest entries (one by user_id, one by email) may name the same user: planning
-    both would write the user twice, each undoing the other. Both become errors instead."""
+    both would write the user twice, each undoing the other. Both become errors instead, each
+    naming the other's manifest `file:line`."""
     keys_by_id: dict[str, list[str]] = {}
     for user_plan in results:
         if user_plan.user_id is not None:
@@ -215,18 +268,28 @@ def _one_entry_per_user(results: list[plans.UserPlan]) -> tuple[plans.UserPlan, 
     shared = {user_id for user_id, keys in keys_by_id.items() if len(keys) > 1}
     if not shared:
         return tuple(results)
+    entries = {user.key: user.source for user in users}
     out = []
     for user_plan in results:
         if user_plan.user_id not in shared:
             out.append(user_plan)
             continue
         others = sorted(key for key in keys_by_id[user_plan.user_id] if key != user_plan.key)
-        shown = ", ".join(plans.display_key(key) for key in others)
-        out.append(
-            plans.error_plan(
-                user_plan.key,
-                f"the same user as {shown} in the manifests; declare each user once",
-                user_id=user_plan.user_id,
-            )
+        shown = ", ".join(_entry(key, entries.get(key)) for key in others)
+        error = plans.error_plan(
+            user_plan.key,
+            f"the same user as {shown} in the manifests; declare each user once",
+            user_id=user_plan.user_id,
         )
+        out.append(dataclasses.replace(error, source=_where(entries.get(user_plan.key))))
     return tuple(out)
+
+
+def _where(source: models.SourceLocation | None) -> str | None:
+    return None if source is None else f"{source.file}:{source.line}"
+
+
+def _entry(key: str, source: models.SourceLocation | None) -> str:
+    """Another manifest entry, by its masked key and `file:line`."""
+    where = _where(source)
+    return plans.display_key(key) + (f" ({where})" if where else "")

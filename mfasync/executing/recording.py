@@ -166,6 +166,8 @@ class JournaledBackend:
         except errors.ApiError as exc:
             await self._settle_failure(entry, user_id, exc)
             raise
+        # A write abandoned by a hard stop (asyncio.CancelledError) keeps its intent unanswered:
+        # the run ends `stopped`, and the next apply re-reads the user first, as after a crash.
         fingerprints = _pair_fingerprints(answered, bodies, self._store.fingerprinter)
         created = tuple(
             (method.id, method.type, fingerprint)

@@ -25,7 +25,15 @@ from mfasync.plans.actions import (
     secret_problem,
     secret_value,
 )
-from mfasync.plans.displays import desired_display, display_key, live_display, quoted
+from mfasync.plans.displays import (
+    EMAIL_KEY_PREFIX,
+    declared_at,
+    desired_display,
+    display_key,
+    heading,
+    live_display,
+    quoted,
+)
 from mfasync.plans.documents import FORMAT_VERSION, to_document
 from mfasync.plans.documents import user_document as _user_document
 from mfasync.plans.fingerprints import (
@@ -47,6 +55,7 @@ from mfasync.plans.planfile import (
 )
 
 __all__ = [
+    "EMAIL_KEY_PREFIX",
     "FORMAT_VERSION",
     "NO_KEY",
     "REASON_GONE",
@@ -66,9 +75,11 @@ __all__ = [
     "_digest",
     "_user_document",
     "check_guards",
+    "declared_at",
     "desired_display",
     "display_key",
     "error_plan",
+    "heading",
     "live_display",
     "live_fingerprint",
     "method_body",

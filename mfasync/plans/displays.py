@@ -55,6 +55,22 @@ def display_key(key: str) -> str:
     return key
 
 
+def heading(key: str, user_id: str | None = None, source: str | None = None) -> str:
+    """A user as every message names it: its masked key, then the resolved user id and the
+    manifest `file:line` when they add something (two `email:****@corp********` users differ)."""
+    extra = [part for part in (user_id if user_id != key else None, source) if part]
+    shown = display_key(key)
+    return f"{shown} ({', '.join(extra)})" if extra else shown
+
+
+def declared_at(user: models.DesiredUser) -> str | None:
+    """`file:line` of a user's manifest entry, for users declared by `email:` (a user id alone
+    tells a user apart; a masked address does not)."""
+    if user.user_id is not None or user.source is None:
+        return None
+    return f"{user.source.file}:{user.source.line}"
+
+
 def count(number: int, noun: str) -> str:
     """`1 user`, `3 users`."""
     return f"{number} {noun}" + ("" if number == 1 else "s")

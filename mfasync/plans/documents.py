@@ -38,6 +38,8 @@ def user_document(
         "error": user.error,
         "actions": [_action_document(a, user_key=user.key, saved=saved) for a in user.actions],
     }
+    if user.source is not None:
+        document["source"] = user.source
     if user.outside:
         document["outside"] = [
             {"id": m.id, "type": m.type, "name": m.name, "display": live_display(m)}

@@ -29,6 +29,8 @@ class UserPlan:
     # with a state: live methods matched to a declared method that no record covers yet, with the
     # declared value's fingerprint, so the state can record them as adopted
     adoptions: tuple[tuple[str, str], ...] = ()
+    # `file:line` of the manifest entry of a user declared by `email:` (`displays.declared_at`)
+    source: str | None = None
 
     @property
     def deletes(self) -> bool:

@@ -138,10 +138,7 @@ def render_json(plan: plans.Plan) -> str:
 
 
 def _user_heading(user: plans.UserPlan) -> str:
-    shown = plans.display_key(user.key)
-    if user.user_id is not None and user.user_id != user.key:
-        return f"{shown} ({user.user_id})"
-    return shown
+    return plans.heading(user.key, user.user_id, user.source)
 
 
 def _describe(kind: str, name: str | None, display: str) -> str:

@@ -16,12 +16,14 @@ a full phone number: values only as keyed fingerprints.
 
 from mfasync.state.copying import Pushed, push
 from mfasync.state.copying import describe as describe_counts
+from mfasync.state.journal import STOPPED_OUTCOME
 from mfasync.state.locations import DEFAULT, Location, parse
 from mfasync.state.lock import TenantLock
 from mfasync.state.store import Interrupted, Observation, RunInfo, Store, Written, observation
 
 __all__ = [
     "DEFAULT",
+    "STOPPED_OUTCOME",
     "Interrupted",
     "Location",
     "Observation",

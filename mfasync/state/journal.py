@@ -24,6 +24,10 @@ from mfasync.state import tables as t
 from mfasync.state.database import new_id
 from mfasync.state.method_records import MethodRecords, Written
 
+#: The outcome of an apply stopped at once with writes in flight: the next apply reports its
+#: unanswered writes and re-reads their users first, as after a killed run.
+STOPPED_OUTCOME = "stopped"
+
 _INSERT_JOURNAL = sqlalchemy.insert(t.journal).returning(
     t.journal.c.entry_id, sort_by_parameter_order=True
 )
@@ -172,18 +176,19 @@ class Journal(MethodRecords):
         await self.write_records(user_id, written, at=at)
 
     async def interrupted(self, *, current_run: int | None) -> list[Interrupted]:
-        """Applies that never ended (killed), oldest first, with their unanswered writes.
+        """Applies that never ended (killed) or were stopped at once (`stopped`: Ctrl-C twice
+        abandoned writes in flight), oldest first, with their unanswered writes.
 
         Only applies hold the lock and write, so an apply row without an end, seen by the lock's
         holder, belongs to a run that died.
         """
+        died = sqlalchemy.and_(t.runs.c.ended_at.is_(None), t.runs.c.outcome.is_(None))
         query = (
             sqlalchemy.select(t.runs)
             .where(
                 t.runs.c.tenant_id == self.tenant_id,
                 t.runs.c.command == "apply",
-                t.runs.c.ended_at.is_(None),
-                t.runs.c.outcome.is_(None),
+                sqlalchemy.or_(died, t.runs.c.outcome == STOPPED_OUTCOME),
             )
             .order_by(t.runs.c.run_id)
         )
@@ -198,7 +203,7 @@ class Journal(MethodRecords):
         return found
 
     async def close_interrupted(self, run_ids: Sequence[int]) -> None:
-        """Mark killed runs `interrupted`, and their unanswered writes `unknown`."""
+        """Mark killed or stopped runs `interrupted`, and their unanswered writes `unknown`."""
         if not run_ids:
             return
 

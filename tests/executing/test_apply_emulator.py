@@ -14,6 +14,7 @@ from mfasync.executing import (
     ApplyReport,
     DryRunBackend,
     RateGovernor,
+    StopSignal,
     UserStatus,
     apply_plan,
     apply_saved_plan,
@@ -216,3 +217,104 @@ def test_a_report_masks_email_keys_as_stdout_does() -> None:
     assert document["key"] == plans.display_key("email:four@corp.example")
     assert "four@corp.example" not in json.dumps(document)
     assert document["user_id"] == "auth0|u4"  # the resolved id tells two masked keys apart
+
+
+async def test_a_create_that_finds_its_method_already_there_is_already_present_not_created(
+    calm: Run,
+) -> None:
+    """Another run (or person) added the method between the plan and the create: the API answers
+    409, re-listing finds the method, and the summary counts it `already present`. The report's
+    applied writes are exactly the writes the emulator's own tenant log recorded."""
+    plan = await calm.plan()
+    racing = next(
+        (user, action)
+        for user in plan.users
+        for action in user.actions
+        if action.op is plans.Op.CREATE and action.type == "phone" and action.method is not None
+    )
+    user_plan, action = racing
+    assert user_plan.user_id is not None
+    assert action.method is not None
+    calm.emu.state.add_method(
+        user_plan.user_id, {"type": "phone", "phone_number": action.method.phone_number}
+    )
+    since = calm.emu.state.logs.count()
+    report = await calm.apply(plan)
+
+    assert report.ok
+    assert report.already_present == 1
+    raced = next(user for user in report.users if user.key == user_plan.key)
+    assert [a.status for a in raced.actions if a.op is plans.Op.CREATE].count(
+        reports.ActionStatus.ALREADY_PRESENT
+    ) == 1
+    logged = {"post": 0, "patch": 0, "delete": 0, "put": 0}
+    for event in calm.emu.state.logs.events()[since:]:
+        if event["type"] == "sapi":
+            logged[event["details"]["request"]["method"]] += 1
+    summary = report.to_document()["summary"]
+    assert isinstance(summary, dict)
+    replaced_creates = sum(
+        a.creates for u in report.users for a in u.actions if a.op is plans.Op.REPLACE
+    )
+    assert summary["created"] - replaced_creates == logged["post"]
+    assert (summary["updated"], summary["deleted"], summary["replaced"]) == (
+        logged["patch"],
+        logged["delete"],
+        logged["put"],
+    )
+    assert summary["already_present"] == 1
+    assert report.summary_line() == (
+        f"Applied: {summary['created']} created, 2 updated, 2 deleted, 2 replaced, "
+        "1 already present. 0 users failed, 0 stale."
+    )
+
+
+class _StopOnFirstCreate:
+    """The real client, but the run is asked to stop while its first create is being sent."""
+
+    def __init__(self, client: api.Client, stop: StopSignal) -> None:
+        self._client = client
+        self._stop = stop
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._client, name)
+
+    async def create_method(self, user_id: str, body: object) -> models.LiveMethod:
+        self._stop.request()
+        return await self._client.create_method(user_id, body)  # type: ignore[arg-type]
+
+
+async def test_a_gentle_stop_finishes_the_action_in_flight_and_starts_nothing_more(
+    calm: Run,
+) -> None:
+    plan = await calm.plan()
+    stop = StopSignal()
+    one_at_a_time = settings.RunSettings(
+        rate=settings.RateSettings(max_rps=1000.0, concurrency=1), retry=FAST_RETRY
+    )
+    report = await apply_plan(
+        plan,
+        backend=_StopOnFirstCreate(calm.client, stop),  # type: ignore[arg-type]
+        settings=one_at_a_time,
+        users=calm.desired,
+        policy=models.Policy(),
+        resolver=calm.resolver,
+        stop=stop,
+    )
+    assert report.interrupted
+    assert not report.ok
+    # one user at a time, in key order: those before the stop were done, those after never begun
+    statuses = [user.status for user in report.users]
+    started = [s for s in statuses if s is not UserStatus.NOT_STARTED]
+    assert statuses == started + [UserStatus.NOT_STARTED] * (len(statuses) - len(started))
+    assert len(started) < len(statuses)
+    assert set(started[:-1]) <= {UserStatus.APPLIED}
+    stopped = report.users[len(started) - 1]  # the user whose create was in flight
+    creates = [a for a in stopped.actions if a.op is plans.Op.CREATE]
+    assert creates[0].status is reports.ActionStatus.APPLIED  # it was finished, not abandoned
+    after = stopped.actions[stopped.actions.index(creates[0]) + 1 :]
+    if after:  # nothing after it was sent, and the user is reported interrupted
+        assert stopped.status is UserStatus.INTERRUPTED
+        assert {a.status for a in after} == {reports.ActionStatus.SKIPPED}
+    assert calm.emu.state.users_emptied_after_having() == set()
+    assert "users not started" in report.summary_line()

@@ -124,7 +124,15 @@ def test_a_user_declared_by_id_and_by_email_is_an_error_for_both(
     )
     result = run.against(emu, "apply", str(manifest), "--yes")
     assert result.exit_code == 1
-    assert "auth0|five: failed: the same user as email:****@corp" in result.output
-    assert "email:****@corp********: failed: the same user as auth0|five" in result.output
+    # each entry named with its manifest place: the masked address alone tells nothing apart
+    by_id, by_email = f"{manifest}:3", f"{manifest}:6"
+    assert (
+        f"auth0|five ({by_id}): failed: the same user as email:****@corp******** ({by_email})"
+        in result.output
+    )
+    assert (
+        f"email:****@corp******** (auth0|five, {by_email}): failed: the same user as "
+        f"auth0|five ({by_id})" in result.output
+    )
     assert "2 users failed" in result.stdout
     assert emu.state.methods_of("auth0|five") == []
