@@ -1,5 +1,5 @@
 """The benchmark harness: `python -m bench.run NAME [--quick]`, NAME one of all, rate, buckets,
-sdk, economy, scale, state, incremental.
+sdk, economy, scale, state, incremental, startup.
 
 Runs the chosen benchmarks in order, prints one table of every measured figure against its target,
 and writes it to bench/results/latest.md and latest.json. Exit 0 when every target was met, 1
@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
-from bench import buckets, economy, harness, incremental, rate, scale, sdk, state
+from bench import buckets, economy, harness, incremental, rate, scale, sdk, startup, state
 
 BENCHMARKS: dict[str, Callable[..., list[harness.Row]]] = {
     "rate": rate.run,
@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, Callable[..., list[harness.Row]]] = {
     "scale": scale.run,
     "state": state.run,
     "incremental": incremental.run,
+    "startup": startup.run,
 }
 
 

@@ -10,8 +10,6 @@ only under `validate --strict`, as every warning). Messages never repeat the num
 
 from __future__ import annotations
 
-import phonenumbers
-
 EXAMPLE = '"+14155550123"'
 
 
@@ -27,6 +25,10 @@ def parse(text: str) -> str:
     )
     if not text.strip().startswith("+"):
         raise NotANumber(hint)
+    # Imported when a number is first checked, not with the manifests: phonenumbers costs about
+    # 10 ms of every start-up, and a manifest of pinned methods (as `export` writes) has no number.
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text, None)
     except phonenumbers.NumberParseException as exc:
@@ -42,6 +44,8 @@ def parse(text: str) -> str:
 
 def doubt(e164: str) -> str | None:
     """A warning for a possible number that the metadata does not know as valid, else None."""
+    import phonenumbers  # lazily, as in `parse`
+
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

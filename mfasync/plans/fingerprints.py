@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from mfasync import models
+from mfasync import masking, models
 from mfasync.plans.displays import EMAIL_KEY_PREFIX
 
 if TYPE_CHECKING:
@@ -154,15 +154,17 @@ def live_fingerprint(live: Sequence[models.LiveMethod]) -> str:
     """A fingerprint of a user's live methods, stable under reordering.
 
     Covers id, type, name, the masked values, the preferred method and key_id: what the planner
-    looks at, so an unchanged fingerprint means an unchanged plan input.
+    looks at, so an unchanged fingerprint means an unchanged plan input. Phone numbers and
+    addresses go in masked as a masked tenant shows them, even from a tenant that reads them in
+    full: this digest is a plain SHA-256 in a plan file, and a full number is guessable.
     """
     entries = [
         [
             method.id,
             method.type,
             method.name,
-            method.phone_number,
-            method.email,
+            None if method.phone_number is None else masking.redact_phone(method.phone_number),
+            None if method.email is None else masking.redact_email(method.email),
             method.preferred_authentication_method,
             method.key_id,
         ]

@@ -45,22 +45,6 @@ def test_the_help_table_says_what_each_command_says_of_itself() -> None:
         assert main.COMMANDS[name][1] == first, name
 
 
-def test_help_imports_no_command_module() -> None:
-    import subprocess
-    import sys
-
-    probe = (
-        "import sys; from mfasync.cli import main; "
-        "from click.testing import CliRunner; CliRunner().invoke(main.cli, ['--help']); "
-        "print(sorted(m for m in sys.modules if m.endswith('_cmd') or m.split('.')[0] in "
-        "('aiohttp', 'sqlalchemy', 'deepdiff', 'rich')))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    )
-    assert result.stdout.strip() == "[]"
-
-
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_shell_completion_scripts_are_produced_and_complete_command_names(shell: str) -> None:
     import os

@@ -205,3 +205,21 @@ def test_document_has_the_stable_part_of_design_section_1() -> None:
     assert (users[0]["user_id"], users[0]["error"]) == ("auth0|alice", None)
     action = users[0]["actions"][0]
     assert (action["op"], action["type"], action["name"]) == ("create", "totp", "Authenticator")
+
+
+def test_the_live_fingerprint_holds_numbers_and_addresses_masked_even_from_an_unmasked_tenant() -> (
+    None
+):
+    """A saved plan's live fingerprint is a plain SHA-256: fed a full phone number or address
+    (a tenant that reads them unmasked), it would let a reader confirm a guessed one."""
+
+    def listing(number: str, address: str) -> list[models.LiveMethod]:
+        return [
+            models.LiveMethod(id="phone|1", type="phone", phone_number=number),
+            models.LiveMethod(id="email|1", type="email", email=address),
+        ]
+
+    full = plans.live_fingerprint(listing("+14155550123", "alice@example.com"))
+    other_digits = plans.live_fingerprint(listing("+19995550123", "alxyz@examplo.com"))
+    assert full == other_digits  # only what a masked read shows goes in
+    assert full != plans.live_fingerprint(listing("+14155550999", "alice@example.com"))
