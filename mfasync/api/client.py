@@ -9,7 +9,8 @@ module knowing about it. Redirects are never followed and TLS is always verified
 CAs plus `--ca-bundle` / `SSL_CERT_FILE`); requests go through the proxy `network.proxy_for`
 picks from the environment (https_proxy, http_proxy, no_proxy). A connection that fails before
 any API answer of the run came back is an `UnreachableError`: the executor stops the run on it
-instead of failing every user alike.
+instead of failing every user alike. Each attempt is one line of the request log
+(`requestlog`: method, path, status, duration, attempt, rate-limit headers; never a body).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ import aiohttp
 import yarl
 from pydantic import SecretStr
 
-from mfasync import errors, models, settings
-from mfasync.api import failures, logs, network, tokens, urls, wire
+from mfasync import attempts, errors, models, settings
+from mfasync.api import failures, logs, network, requestlog, tokens, urls, wire
 
 _MAX_PER_PAGE = 100  # the API refuses larger pages
 _DEFAULT_HTTP = settings.HttpSettings()
@@ -322,6 +323,7 @@ class Client:
                     exc.method, exc.path = method, path
                     raise
         self.request_count += 1
+        started = time.perf_counter()
         try:
             async with session.request(
                 method,
@@ -337,6 +339,14 @@ class Client:
                 reason = response.reason or ""
                 headers = response.headers
         except (TimeoutError, aiohttp.ClientError) as exc:
+            if requestlog.enabled():
+                requestlog.failed(
+                    method,
+                    requestlog.target(urls.API_PREFIX + path, query, params),
+                    elapsed_s=time.perf_counter() - started,
+                    attempt=attempts.current(),
+                    error=exc,
+                )
             error = self._first_contact(
                 failures.for_exception(
                     exc, method=method, path=path, safe_to_repeat=method != "POST"
@@ -345,20 +355,32 @@ class Client:
             # A ClientResponseError carries the request headers (the token): never chain it.
             cause = None if isinstance(exc, aiohttp.ClientResponseError) else exc
             raise error from cause
+        elapsed_s = time.perf_counter() - started
         self._answered = True
         rate_limit = wire.rate_limit(headers)
         self.last_rate_limit = rate_limit
         if self._hooks is not None:
             self._hooks.after_response(status, rate_limit, method, path)
+        # Only an error answer's wait is ever read (429, 5xx).
+        retry_after_s = (
+            None if 200 <= status <= 299 else wire.retry_after_s(headers, now_s=time.time())
+        )
+        if requestlog.enabled():
+            requestlog.answered(
+                method,
+                requestlog.target(urls.API_PREFIX + path, query, params),
+                status=status,
+                elapsed_s=elapsed_s,
+                attempt=attempts.current(),
+                rate_limit=rate_limit,
+                retry_after_s=retry_after_s,
+            )
         return _Reply(
             status=status,
             reason=reason,
             body=payload,
             rate_limit=rate_limit,
-            # Only an error answer's wait is ever read (429, 5xx).
-            retry_after_s=(
-                None if 200 <= status <= 299 else wire.retry_after_s(headers, now_s=time.time())
-            ),
+            retry_after_s=retry_after_s,
             token=token,
             link=headers.get("Link"),
             html="html" in headers.get("Content-Type", "").lower(),

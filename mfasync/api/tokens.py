@@ -5,7 +5,8 @@ Client credentials are exchanged at `POST {base}/oauth/token` (JSON body, audien
 domain" is a custom-domain tenant asked for the wrong audience: the error says which to pass.
 The token is refreshed when less than the margin is left, and on demand after a 401; one lock
 makes concurrent callers share a single refresh.
-Tokens and the client secret stay `SecretStr` and never enter a message, log line or repr.
+Tokens and the client secret stay `SecretStr` and never enter a message, log line or repr: the
+request log gets one line per token request (`POST /oauth/token 200 ...`), without its body.
 This module sends no Management API request and calls no rate-limit hooks: the token endpoint has
 its own quota (429 "Client quota exceeded" with Retry-After), which it waits out itself, within a
 budget, under the refresh lock; past the budget, one `AuthenticationError` stops the run.
@@ -22,7 +23,7 @@ import aiohttp
 from pydantic import SecretStr
 
 from mfasync import errors, settings
-from mfasync.api import failures, urls, wire
+from mfasync.api import failures, requestlog, urls, wire
 
 
 class TokenSource:
@@ -99,9 +100,11 @@ class TokenSource:
         """`_fetch_once`, waiting out the token endpoint's quota (429 + Retry-After) within the
         budget; the callers wait on the lock meanwhile, so one request is in flight, not many."""
         waited_s = 0.0
+        attempt = 0
         while True:
+            attempt += 1
             try:
-                return await self._fetch_once()
+                return await self._fetch_once(attempt=attempt)
             except errors.RateLimitedError as exc:
                 wait_s = exc.retry_after_s
                 if wait_s is None and exc.retry_at_s is not None:
@@ -120,7 +123,7 @@ class TokenSource:
                 await self._sleep(wait_s)
                 waited_s += wait_s
 
-    async def _fetch_once(self) -> SecretStr:
+    async def _fetch_once(self, *, attempt: int) -> SecretStr:
         assert self._client_id is not None
         assert self._client_secret is not None
         secret = self._client_secret.get_secret_value()
@@ -131,6 +134,7 @@ class TokenSource:
             "audience": self._audience,
         }
         started = self._clock()  # expires_in counts from the answer; err on the early side
+        sent = time.perf_counter()
         try:
             async with self._session.post(
                 self._base + urls.TOKEN_PATH,
@@ -144,11 +148,33 @@ class TokenSource:
                 reason = response.reason or ""
                 headers = response.headers
         except (TimeoutError, aiohttp.ClientError) as exc:
+            if requestlog.enabled():
+                requestlog.failed(
+                    "POST",
+                    urls.TOKEN_PATH,
+                    elapsed_s=time.perf_counter() - sent,
+                    attempt=attempt,
+                    error=exc,
+                )
             # The token request changes nothing: it is safe to repeat whatever happened.
             error = failures.for_exception(
                 exc, method="POST", path=urls.TOKEN_PATH, safe_to_repeat=True
             )
             raise error from None
+        if requestlog.enabled():
+            # The attempts of this module's own quota loop: the API request that needed the
+            # token has its own number, which is not this one's.
+            requestlog.answered(
+                "POST",
+                urls.TOKEN_PATH,
+                status=status,
+                elapsed_s=time.perf_counter() - sent,
+                attempt=attempt,
+                rate_limit=wire.rate_limit(headers),
+                retry_after_s=(
+                    None if 200 <= status <= 299 else wire.retry_after_s(headers, now_s=time.time())
+                ),
+            )
         if 200 <= status <= 299:
             token, lifetime_s = _token_answer(payload)
             self._token = token

@@ -45,6 +45,7 @@ NOT_IN_A_FILE: Mapping[str, str] = {
     "reseed": "--reseed is decided per run: give it on the command line",
     "verbose": "-v is given on the command line",
     "quiet": "-q is given on the command line",
+    "log-file": "--log-file names one run's request log: give it on the command line",
 }
 _STATE_KEY = "state"
 

@@ -1,6 +1,8 @@
 """The `mfasync` command group and its error boundary.
 
 Every `MfasyncError` becomes one line on stderr and exit 1; a traceback is shown only with -v.
+-vv shows the request log on stderr and `--log-file FILE` writes it (both accepted before or after
+the command name); `logsinks` holds the handlers for the run.
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ import mfasync
 from mfasync import errors
 from mfasync.cli import output
 
+_LOG_FILE_HELP = (
+    "Write the request log (one timestamped line per HTTP request, as -vv shows them; never a "
+    "body) to FILE, created private (0600)."
+)
 MAX_PROBLEMS_SHOWN = 50  # manifest problems printed by plan, apply...: the first ones, then a count
 
 #: Each command's module and its one-line help, shown by `mfasync --help` without importing it: a
@@ -69,12 +75,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def _with_verbosity(command: click.Command) -> click.Command:
-    """-v / -q on the command and on a group's subcommands (`mfasync state list -v`)."""
+    """-v / -q / --log-file on a command and on a group's subcommands (`mfasync state list -v`)."""
     subcommands = getattr(command, "commands", {}).values()
     for each in (command, *subcommands):
         known = {name for param in each.params for name in param.opts}
-        if not known & {"-v", "-q"}:
-            each.params.extend(_verbosity_options())
+        each.params.extend(
+            option for option in _verbosity_options() if not known & set(option.opts)
+        )
     return command
 
 
@@ -102,8 +109,11 @@ class LazyGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(mfasync.__version__, prog_name="mfasync")
-@click.option("-v", "--verbose", count=True, help="More detail; -v also shows tracebacks.")
+@click.option(
+    "-v", "--verbose", count=True, help="More detail; -v also shows tracebacks, -vv each request."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Only errors and the result.")
+@click.option("--log-file", type=click.Path(dir_okay=False), metavar="FILE", help=_LOG_FILE_HELP)
 @click.option(
     "--config",
     "config_path",
@@ -113,9 +123,12 @@ class LazyGroup(click.Group):
     "flags and environment variables win over it. [env: MFASYNC_CONFIG]",
 )
 @click.pass_context
-def cli(ctx: click.Context, verbose: int, quiet: bool, config_path: str | None) -> None:
+def cli(
+    ctx: click.Context, verbose: int, quiet: bool, log_file: str | None, config_path: str | None
+) -> None:
     """Keep Auth0 users' MFA factors in line with YAML manifests kept in Git."""
     ctx.obj = output.Console(verbosity=-1 if quiet else verbose)
+    _update_request_log(ctx, log_file=log_file)
     _read_config(ctx, config_path)
 
 
@@ -137,6 +150,31 @@ def _read_config(ctx: click.Context, given: str | None) -> None:
         ctx.default_map = {name: config_file.default_map(loaded, name, command)}
 
 
+#: ctx.meta key of the run's `logsinks.RequestLog` (meta is shared by a context and its children)
+_REQUEST_LOG = "mfasync.request_log"
+
+
+def _update_request_log(ctx: click.Context, *, log_file: str | None = None) -> None:
+    """The request log's handlers this run asks for: stderr at -vv, FILE with --log-file.
+
+    Called by the group and again by a -v / -q / --log-file after the command name; closed with
+    the outermost context, so that no handler outlives the run.
+    """
+    console = ctx.find_object(output.Console)
+    on_stderr = console is not None and console.verbosity >= 2
+    sinks = ctx.meta.get(_REQUEST_LOG)
+    if sinks is None:
+        if not on_stderr and log_file is None:
+            return  # no log asked for: logging is not even set up
+        from mfasync.cli import logsinks  # only for the runs that log
+
+        sinks = ctx.meta[_REQUEST_LOG] = logsinks.RequestLog()
+        ctx.find_root().call_on_close(sinks.close)
+    sinks.show_on_stderr(on_stderr)
+    if log_file is not None:
+        sinks.write_to(log_file)
+
+
 def _set_verbosity(ctx: click.Context, param: click.Parameter, value: int | bool) -> None:
     """-v / -q given after the command name (`mfasync plan -v`) count like before it."""
     console = ctx.find_object(output.Console)
@@ -146,6 +184,13 @@ def _set_verbosity(ctx: click.Context, param: click.Parameter, value: int | bool
         console.verbosity = -1
     else:
         console.verbosity = max(console.verbosity, 0) + int(value)
+    _update_request_log(ctx)
+
+
+def _set_log_file(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """--log-file given after the command name (`mfasync plan --log-file http.log`)."""
+    if value is not None:
+        _update_request_log(ctx, log_file=value)
 
 
 def _verbosity_options() -> list[click.Parameter]:
@@ -156,7 +201,7 @@ def _verbosity_options() -> list[click.Parameter]:
             expose_value=False,
             is_eager=True,
             callback=_set_verbosity,
-            help="More detail; -v also shows tracebacks.",
+            help="More detail; -v also shows tracebacks, -vv each request.",
         ),
         click.Option(
             ["-q", "--quiet"],
@@ -165,6 +210,14 @@ def _verbosity_options() -> list[click.Parameter]:
             is_eager=True,
             callback=_set_verbosity,
             help="Only errors and the result.",
+        ),
+        click.Option(
+            ["--log-file"],
+            type=click.Path(dir_okay=False),
+            metavar="FILE",
+            expose_value=False,
+            callback=_set_log_file,
+            help=_LOG_FILE_HELP,
         ),
     ]
 

@@ -144,9 +144,12 @@ async def _create(
     # Three straight 5xx on POST are no rarer than on any other request: a fixed budget of 3
     # failed one create in a thousand under 10% 5xx, where every other request gets max_attempts.
     settles = max(MAX_CREATE_SETTLES, context.retrier.max_attempts)
+    sends = retrying.Sends()  # a re-sent create is attempt 2, 3... in the request log
     for attempt in range(1, settles + 1):
         try:
-            await context.retrier.call(lambda: context.backend.create_method(user_id, body))
+            await context.retrier.call(
+                lambda: context.backend.create_method(user_id, body), sends=sends
+            )
             return _APPLIED
         except errors.AmbiguousWriteError as exc:
             if not await _create_still_needed(action, user_plan, user_id, context):

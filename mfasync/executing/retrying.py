@@ -7,6 +7,8 @@ succeeded; everything else is final. An `AmbiguousWriteError` (a POST that may h
 is NEVER re-sent here: the applier re-lists the user and decides. An `UnreachableError` (no request
 of the run got an answer yet) is retried only within `unreachable_budget_s`, so an unreachable
 tenant stops the run in seconds. Tokens are the client's business.
+Each send is numbered (`attempts.numbered`) for the request log: 1, then 2 for the first re-send,
+whatever made it (a 429, a 5xx, a dropped connection).
 This module does not pace requests (the governor does) and knows nothing about plans.
 """
 
@@ -19,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from mfasync import attempts as numbering
 from mfasync import errors, settings
 from mfasync.executing import governor as governing
 
@@ -87,26 +90,34 @@ class Retrier:
         if exc.status is None and self._governor is not None:
             self._governor.request_lost(exc.method or "GET", exc.path or "")
 
-    async def call(self, request: Callable[[], Awaitable[T]]) -> T:
-        """Send `request` until it succeeds or fails for good; raise its final error."""
-        return await self._run(request, _Attempts())
+    async def call(self, request: Callable[[], Awaitable[T]], *, sends: Sends | None = None) -> T:
+        """Send `request` until it succeeds or fails for good; raise its final error.
+
+        `sends`: the count of a request its caller re-sends on its own (an uncertain create), so
+        that the log numbers its attempts on across calls; a fresh count by default.
+        """
+        return await self._run(request, _Attempts(), sends or Sends())
 
     async def delete(self, request: Callable[[], Awaitable[None]]) -> bool:
         """Send a DELETE. False when a retry found it already gone (an earlier try committed)."""
         attempts = _Attempts()
         try:
-            await self._run(request, attempts)
+            await self._run(request, attempts, Sends())
         except errors.NotFoundError:
             if attempts.maybe_committed:
                 return False
             raise
         return True
 
-    async def _run(self, request: Callable[[], Awaitable[T]], attempts: _Attempts) -> T:
+    async def _run(
+        self, request: Callable[[], Awaitable[T]], attempts: _Attempts, sends: Sends
+    ) -> T:
         started = self._clock()
         while True:
+            sends.count += 1
             try:
-                return await request()
+                with numbering.numbered(sends.count):
+                    return await request()
             except errors.RateLimitedError as exc:
                 attempts.limited += 1
                 if attempts.limited >= self._retry.max_attempts * RATE_LIMIT_ATTEMPTS_FACTOR:
@@ -130,6 +141,13 @@ class Retrier:
             self.retries += 1
             if delay_s > 0:
                 await self._sleep(delay_s)
+
+
+@dataclass
+class Sends:
+    """How many times one request has been sent so far (see `Retrier.call`)."""
+
+    count: int = 0
 
 
 @dataclass

@@ -130,3 +130,50 @@ async def test_a_lost_request_is_reported_to_the_governor() -> None:
     await gov.before_request()
     await make(Sleeps(), gov=gov).call(scripted(errors.TransportError("dropped"), "ok"))
     assert gov.in_flight == 0
+
+
+def numbered(*outcomes: BaseException | str) -> tuple[Callable[[], Awaitable[str]], list[int]]:
+    """`scripted`, recording the attempt number each send sees (what the request log shows)."""
+    from mfasync import attempts
+
+    request, seen = scripted(*outcomes), []
+
+    async def send() -> str:
+        seen.append(attempts.current())
+        return await request()
+
+    return send, seen
+
+
+async def test_each_send_is_numbered_whatever_made_it_a_retry() -> None:
+    from mfasync import attempts
+
+    send, seen = numbered(
+        errors.RateLimitedError("slow down", retry_after_s=0.0),
+        errors.ServerError("boom", status=503),
+        "ok",
+    )
+    assert await make(Sleeps()).call(send) == "ok"
+    assert seen == [1, 2, 3]
+    assert attempts.current() == 1  # outside a call: back to the first attempt
+
+
+async def test_a_retried_delete_is_numbered_too() -> None:
+    send, seen = numbered(errors.ServerError("boom", status=500), errors.NotFoundError("gone"))
+
+    async def delete() -> None:
+        await send()
+
+    assert await make(Sleeps()).delete(delete) is False
+    assert seen == [1, 2]
+
+
+async def test_a_caller_that_re_sends_on_its_own_counts_on_with_one_sends() -> None:
+    # the applier re-sends an uncertain create after re-listing: its second POST is attempt 2
+    sends = retrying.Sends()
+    retrier = make(Sleeps())
+    send, seen = numbered(errors.AmbiguousWriteError("lost", status=None), "ok")
+    with pytest.raises(errors.AmbiguousWriteError):
+        await retrier.call(send, sends=sends)
+    assert await retrier.call(send, sends=sends) == "ok"
+    assert seen == [1, 2]
