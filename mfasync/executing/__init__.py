@@ -11,7 +11,8 @@ Public API:
     RateGovernor, GovernorStats                            (governor)
     Retrier                                                (retrying)
     plan_users, run_bounded, resolve_user_id               (pipeline)
-    apply_plan, apply_saved_plan, enforce_guards           (applying)
+    apply_plan, enforce_guards                             (applying)
+    apply_saved_plan                                       (saved)
     ApplyReport, UserOutcome, ActionOutcome, UserStatus, ActionStatus   (reports)
     UserEvent, Phase                                       (events)
     StateRecorder, JournaledBackend                        (recording: the state's side)
@@ -20,7 +21,7 @@ Public API:
 
 from __future__ import annotations
 
-from mfasync.executing.applying import apply_plan, apply_saved_plan, enforce_guards
+from mfasync.executing.applying import apply_plan, enforce_guards
 from mfasync.executing.backends import Backend, DryRunBackend, ReadBackend, RecordedRequest
 from mfasync.executing.events import Phase, UserEvent
 from mfasync.executing.governor import GovernorStats, RateGovernor
@@ -34,6 +35,7 @@ from mfasync.executing.reports import (
     UserStatus,
 )
 from mfasync.executing.retrying import Retrier
+from mfasync.executing.saved import apply_saved_plan
 from mfasync.executing.stopping import Abandoned, StopSignal
 
 __all__ = [

@@ -5,8 +5,8 @@ who had a factor is never left without one. The first action that fails for good
 remaining actions (a delete never runs after its replacing create failed) and is reported with the
 API's message; other users go on. A POST whose outcome is unknown, or that met a 409, is settled by
 re-listing the user and re-planning it: the create is sent again only if the method is still
-missing. Saved plans are re-read and re-planned first; a user whose live state or actions changed
-since is reported stale and left alone. Guards run before anything is written.
+missing. A stop request (`stopping`) is honoured between actions. Guards run before anything is
+written. Saved plans go through `saved`, which re-reads them first, then comes here.
 
 This module never prints and never reads files; it returns an `ApplyReport`.
 """
@@ -22,7 +22,6 @@ from mfasync.executing import (
     backends,
     events,
     pipeline,
-    recording,
     reports,
     retrying,
     stopping,
@@ -67,7 +66,7 @@ class _ActionFailed(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class _Context:
+class Context:
     """What a user's apply needs besides its plan."""
 
     backend: backends.Backend
@@ -97,7 +96,7 @@ def _outcome(
     )
 
 
-def _body(action: plans.Action, context: _Context) -> object:
+def _body(action: plans.Action, context: Context) -> object:
     # The dry run gets the redacted body: a secret never even reaches the recording backend.
     return action.redacted_body() if context.dry_run else action.request_body()
 
@@ -107,7 +106,7 @@ def _desired_key(method: models.DesiredMethod) -> dict[str, object]:
 
 
 async def _create_still_needed(
-    action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: _Context
+    action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: Context
 ) -> bool:
     """Re-list the user and re-plan it: is a method matching `action.method` still missing?
 
@@ -135,7 +134,7 @@ async def _create_still_needed(
 
 
 async def _create(
-    action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: _Context
+    action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: Context
 ) -> _Done:
     """POST the method; settle an ambiguous outcome or a 409 by re-listing."""
     body = _body(action, context)
@@ -181,7 +180,7 @@ def _reseeds_with_the_same_seed(action: plans.Action, user_plan: plans.UserPlan)
 
 
 async def _run_action(
-    action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: _Context
+    action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: Context
 ) -> _Done:
     backend, retrier = context.backend, context.retrier
     if action.op is plans.Op.CREATE:
@@ -204,7 +203,7 @@ async def _run_action(
 
 
 async def _send(
-    action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: _Context
+    action: plans.Action, user_plan: plans.UserPlan, user_id: str, context: Context
 ) -> _Done:
     """One action, abandoned (`stopping.Abandoned`) if a hard stop comes while it is sent."""
     if context.stop is None:
@@ -218,7 +217,7 @@ def _not_sent(
     return [_outcome(action, reports.ActionStatus.SKIPPED, note) for action in actions]
 
 
-async def apply_user(user_plan: plans.UserPlan, context: _Context) -> reports.UserOutcome:
+async def apply_user(user_plan: plans.UserPlan, context: Context) -> reports.UserOutcome:
     """Run one user's actions in order; the first final failure skips the rest.
 
     A stop request is honoured between actions: the action being sent is finished (or, on a
@@ -300,9 +299,9 @@ def enforce_guards(plan: plans.Plan, safety: settings.SafetySettings, *, force: 
         raise errors.SafetyGuardError(" ".join(violations))
 
 
-async def _apply_changed(
+async def apply_changed(
     user_plans: Sequence[plans.UserPlan],
-    context: _Context,
+    context: Context,
     *,
     concurrency: int,
     on_event: events.EventSink | None,
@@ -340,11 +339,11 @@ async def _apply_changed(
     return outcomes
 
 
-def _report(
+def report(
     outcomes: Sequence[reports.UserOutcome],
     *,
     unchanged: int,
-    context: _Context,
+    context: Context,
     governor: governing.RateGovernor | None,
 ) -> reports.ApplyReport:
     return reports.ApplyReport(
@@ -378,7 +377,7 @@ async def apply_plan(
     were not started and which were stopped between actions.
     """
     enforce_guards(plan, settings.safety, force=force)
-    context = _Context(
+    context = Context(
         backend=backend,
         retrier=retrying.Retrier(settings.retry, governor=governor),
         desired={user.key: user for user in users},
@@ -387,128 +386,8 @@ async def apply_plan(
         stop=stop,
     )
     work = [user for user in plan.users if user.changed or user.error is not None]
-    outcomes = await _apply_changed(
+    outcomes = await apply_changed(
         work, context, concurrency=settings.rate.concurrency, on_event=on_event
     )
     unchanged = sum(1 for user in plan.users if not user.changed and user.error is None)
-    return _report(outcomes, unchanged=unchanged, context=context, governor=governor)
-
-
-async def apply_saved_plan(
-    saved: plans.SavedPlan,
-    users: Sequence[models.DesiredUser],
-    *,
-    backend: backends.Backend,
-    policy: models.Policy,
-    settings: settings.RunSettings,
-    resolver: pipeline.UserResolver,
-    force: bool = False,
-    on_event: events.EventSink | None = None,
-    governor: governing.RateGovernor | None = None,
-    recorder: recording.StateRecorder | None = None,
-    stop: stopping.StopSignal | None = None,
-) -> reports.ApplyReport:
-    """Apply a saved plan: re-read and re-plan each user that had actions; apply the unchanged.
-
-    A user whose live fingerprint or re-planned action digest differs from the saved one is
-    reported STALE and not touched. The planning policy is the one saved in the plan where it
-    says (`SavedPlan.policy_for`), else `policy`.
-    """
-    effective = saved.policy_for(users, fallback=policy)
-    by_key = {user.key: user for user in users}
-    # saved plans store email keys as fingerprints; look users up by the stored form
-    by_saved_key = {saved.users.stored_key(user.key): user for user in users}
-    retrier = retrying.Retrier(settings.retry, governor=governor)
-    context = _Context(
-        backend=backend,
-        retrier=retrier,
-        desired=by_key,
-        policy=effective,
-        resolver=resolver,
-        stop=stop,
-    )
-    outcomes: list[reports.UserOutcome] = []
-    fresh: list[plans.UserPlan] = []
-
-    async def check(key: str) -> None:
-        saved_user = saved.users[key]
-        desired = by_saved_key.get(saved_user.key)
-        if desired is None:
-            outcome = reports.UserOutcome(
-                saved_user.key,
-                saved_user.user_id,
-                reports.UserStatus.SKIPPED,
-                "no longer declared in the manifests",
-            )
-        elif saved_user.error is not None:
-            outcome = reports.UserOutcome(
-                desired.key,
-                saved_user.user_id,
-                reports.UserStatus.FAILED,
-                saved_user.error,
-                source=plans.declared_at(desired),
-            )
-        else:
-            user_plan, _ = await pipeline.read_and_plan(
-                desired,
-                backend=backend,
-                retrier=retrier,
-                policy=effective,
-                resolver=resolver,
-                fingerprint=True,  # compared with the saved plan's
-                recorder=recorder,
-            )
-            stale = _stale_reason(saved_user, user_plan, fingerprinter=saved.fingerprinter)
-            if stale is None:
-                fresh.append(user_plan)
-                return
-            status = reports.UserStatus.FAILED if user_plan.error else reports.UserStatus.STALE
-            outcome = reports.UserOutcome(
-                user_plan.key, user_plan.user_id, status, stale, source=user_plan.source
-            )
-        outcomes.append(outcome)
-        events.emit(
-            on_event,
-            events.UserEvent(events.Phase.APPLY, outcome.key, outcome.status, outcome.message),
-        )
-
-    pending = [key for key, user in saved.users.items() if user.actions or user.error]
-    unchanged = len(saved.users) - len(pending)
-    unchecked = iter(pending)
-    await pipeline.run_bounded(
-        unchecked,
-        check,
-        concurrency=settings.rate.concurrency,
-        stop_when=None if stop is None else lambda: stop.requested,
-    )
-    for key in unchecked:  # a stop came while the saved plan was being checked
-        saved_user = saved.users[key]
-        desired = by_saved_key.get(saved_user.key)
-        outcomes.append(
-            reports.UserOutcome(
-                desired.key if desired is not None else saved_user.key,
-                saved_user.user_id,
-                reports.UserStatus.NOT_STARTED,
-                "the run was stopped before this user; nothing was sent",
-                source=None if desired is None else plans.declared_at(desired),
-            )
-        )
-    fresh_plan = plans.Plan(users=tuple(fresh))
-    enforce_guards(fresh_plan, settings.safety, force=force)
-    outcomes += await _apply_changed(
-        fresh_plan.users, context, concurrency=settings.rate.concurrency, on_event=on_event
-    )
-    return _report(outcomes, unchanged=unchanged, context=context, governor=governor)
-
-
-def _stale_reason(
-    saved_user: plans.SavedUser, user_plan: plans.UserPlan, *, fingerprinter: plans.Fingerprinter
-) -> str | None:
-    """Why the saved actions no longer fit this user (None: they do). Errors come first."""
-    if user_plan.error is not None:
-        return user_plan.error
-    if user_plan.live_fingerprint != saved_user.live_fingerprint:
-        return "the user's live methods changed since the plan was saved; plan again"
-    if user_plan.action_digest(fingerprinter) != saved_user.action_digest:
-        return "the manifests or secrets changed the user's actions since the plan was saved"
-    return None
+    return report(outcomes, unchanged=unchanged, context=context, governor=governor)
