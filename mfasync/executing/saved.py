@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mfasync import models, plans, settings
+from mfasync import errors, models, plans, settings
 from mfasync.executing import (
     applying,
     backends,
@@ -43,11 +43,21 @@ async def apply_saved_plan(
     reported STALE and not touched. The planning policy is the one saved in the plan where it
     says (`SavedPlan.policy_for`), else `policy`.
     """
-    effective = saved.policy_for(users, fallback=policy)
-    by_key = {user.key: user for user in users}
-    # saved plans store email keys as fingerprints; look users up by the stored form
-    by_saved_key = {saved.users.stored_key(user.key): user for user in users}
     retrier = retrying.Retrier(settings.retry, governor=governor)
+    resolved: dict[str, str] = {}
+    if saved.users.keyed_by_resolved_ids:
+        # saved without a state, an `email:` user is stored by the id it resolved to
+        resolved = await _resolve_emails(
+            users, backend=backend, retrier=retrier, concurrency=settings.rate.concurrency
+        )
+    effective = saved.policy_for(users, fallback=policy, resolved=resolved)
+    by_key = {user.key: user for user in users}
+    # saved plans store email keys in another form; look users up by the stored one
+    by_saved_key: dict[str, models.DesiredUser] = {}
+    for user in users:
+        found = saved.users.find(user.key, user_id=resolved.get(user.key))
+        if found is not None:
+            by_saved_key.setdefault(found.key, user)
     context = applying.Context(
         backend=backend,
         retrier=retrier,
@@ -62,12 +72,18 @@ async def apply_saved_plan(
     async def check(key: str) -> None:
         saved_user = saved.users[key]
         desired = by_saved_key.get(saved_user.key)
-        if desired is None:
+        if desired is None and saved_user.error is not None:
+            outcome = reports.UserOutcome(  # the saved error is all there is to report
+                saved_user.key, saved_user.user_id, reports.UserStatus.FAILED, saved_user.error
+            )
+        elif desired is None:
             outcome = reports.UserOutcome(
                 saved_user.key,
                 saved_user.user_id,
                 reports.UserStatus.SKIPPED,
-                "no longer declared in the manifests",
+                "no email: entry of the manifests resolves to this user any more; plan again"
+                if saved_user.key.startswith(plans.EMAIL_OF_PREFIX)
+                else "no longer declared in the manifests",
             )
         elif saved_user.error is not None:
             outcome = reports.UserOutcome(
@@ -128,6 +144,30 @@ async def apply_saved_plan(
         fresh_plan.users, context, concurrency=settings.rate.concurrency, on_event=on_event
     )
     return applying.report(outcomes, unchanged=unchanged, context=context, governor=governor)
+
+
+async def _resolve_emails(
+    users: Sequence[models.DesiredUser],
+    *,
+    backend: backends.Backend,
+    retrier: retrying.Retrier,
+    concurrency: int,
+) -> dict[str, str]:
+    """The user id each `email:` user resolves to now; those that resolve to no one are left
+    out (their saved entries are then reported as no longer declared, or by their error)."""
+    resolved: dict[str, str] = {}
+
+    async def resolve(user: models.DesiredUser) -> None:
+        try:
+            resolved[user.key] = await pipeline.resolve_user_id(
+                user, backend=backend, retrier=retrier
+            )
+        except errors.FinalApiError:
+            return
+
+    by_email = [user for user in users if user.user_id is None]
+    await pipeline.run_bounded(by_email, resolve, concurrency=concurrency)
+    return resolved
 
 
 def _stale_reason(

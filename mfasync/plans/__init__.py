@@ -37,6 +37,7 @@ from mfasync.plans.displays import (
 from mfasync.plans.documents import FORMAT_VERSION, to_document
 from mfasync.plans.documents import user_document as _user_document
 from mfasync.plans.fingerprints import (
+    EMAIL_OF_PREFIX,
     NO_KEY,
     Fingerprinter,
     live_fingerprint,
@@ -56,6 +57,7 @@ from mfasync.plans.planfile import (
 
 __all__ = [
     "EMAIL_KEY_PREFIX",
+    "EMAIL_OF_PREFIX",
     "FORMAT_VERSION",
     "NO_KEY",
     "REASON_GONE",

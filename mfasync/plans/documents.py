@@ -46,7 +46,7 @@ def user_document(
             for m in user.outside
         ]
     if saved:
-        document["key"] = fingerprints.saved_user_key(user.key, saved)
+        document["key"] = fingerprints.saved_user_key(user.key, saved, user_id=user.user_id)
         document["live_fingerprint"] = user.live_fingerprint
         document["action_digest"] = user.action_digest(saved)
     return document

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 _DIGEST_HEX = 32
 _KEY_ID_HEX = 16
-_SAVED_EMAIL_KEY_PREFIX = "email-sha256:"
+#: Without a state, a saved plan stores an `email:` user by the id it resolved to.
+EMAIL_OF_PREFIX = "email-of:"
+EMAIL_UNRESOLVED = "email-unresolved"
 _KEYED_EMAIL_KEY_PREFIX = "email-hmac:"
 
 
@@ -176,11 +178,16 @@ def live_fingerprint(live: Sequence[models.LiveMethod]) -> str:
     return digest(entries)
 
 
-def saved_user_key(key: str, fingerprinter: Fingerprinter = NO_KEY) -> str:
-    """How a user key is stored in a saved plan: `email:` keys fingerprinted, never in clear.
+def saved_user_key(
+    key: str, fingerprinter: Fingerprinter = NO_KEY, *, user_id: str | None = None
+) -> str:
+    """How a user key is stored in a saved plan: an `email:` key never in clear, never hashed bare.
 
-    Keyed (HMAC) with a state; without one, a plain SHA-256, which hides the address from a casual
-    reader but not from someone who guesses it (the README says so).
+    With a state, the HMAC of the address under the state's key. Without one there is no key, and
+    a bare hash of an address is no secret (anyone can hash a guess): the entry is stored by the
+    user id the address resolved to (`email-of:ID`, `user_id`), and `apply --plan` resolves the
+    manifests' addresses again to find it. An address that resolved to nobody is stored as
+    `email-unresolved` (its saved error is all apply needs).
     """
     if not key.startswith(EMAIL_KEY_PREFIX):
         return key
@@ -190,9 +197,7 @@ def saved_user_key(key: str, fingerprinter: Fingerprinter = NO_KEY) -> str:
     keyed = fingerprinter.field("", key)
     if keyed is not None:
         return _KEYED_EMAIL_KEY_PREFIX + keyed[:_DIGEST_HEX]
-    return (
-        _SAVED_EMAIL_KEY_PREFIX + hashlib.sha256(f"mfasync/v1\0\0{key}".encode()).hexdigest()[:16]
-    )
+    return EMAIL_OF_PREFIX + user_id if user_id is not None else EMAIL_UNRESOLVED
 
 
 #: One encoder for every digest: `json.dumps` with these options builds a new encoder per call,

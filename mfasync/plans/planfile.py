@@ -51,9 +51,25 @@ class SavedUsers(Mapping[str, SavedUser]):
         self._by_key = {user.key: user for user in users}
         self._fingerprinter = fingerprinter
 
-    def stored_key(self, key: str) -> str:
-        """How the plan file stores `key` (email keys fingerprinted as when it was saved)."""
-        return fingerprints.saved_user_key(key, self._fingerprinter)
+    def stored_key(self, key: str, *, user_id: str | None = None) -> str:
+        """How the plan file stores `key` (see `fingerprints.saved_user_key`); `user_id`: the id
+        an `email:` key resolves to now, which a plan saved without a state is keyed by."""
+        return fingerprints.saved_user_key(key, self._fingerprinter, user_id=user_id)
+
+    @property
+    def keyed_by_resolved_ids(self) -> bool:
+        """True when `email:` users are stored by the user id they resolved to (no state): the
+        manifests' addresses must be resolved again to find them (`find`)."""
+        return not self._fingerprinter.enabled and any(
+            key.startswith(fingerprints.EMAIL_OF_PREFIX) for key in self._by_key
+        )
+
+    def find(self, key: str, *, user_id: str | None = None) -> SavedUser | None:
+        """The saved user of a manifest key (an `email:` key with the id it resolves to now)."""
+        stored = self.stored_key(key, user_id=user_id)
+        if stored == fingerprints.EMAIL_UNRESOLVED:
+            return None  # an address that resolves to nobody names no saved user
+        return self._by_key.get(stored)
 
     def __getitem__(self, key: str) -> SavedUser:
         stored = self.stored_key(key)
@@ -104,13 +120,21 @@ class SavedPlan:
         return dataclasses.replace(self, users=users, fingerprinter=fingerprinter)
 
     def policy_for(
-        self, users: Sequence[models.DesiredUser], *, fallback: models.Policy
+        self,
+        users: Sequence[models.DesiredUser],
+        *,
+        fallback: models.Policy,
+        resolved: Mapping[str, str] | None = None,
     ) -> models.Policy:
-        """The planning policy the plan was made with (`fallback` where the file does not say)."""
+        """The planning policy the plan was made with (`fallback` where the file does not say).
+
+        `resolved`: the user id each `email:` key resolves to now (see `SavedUsers.find`).
+        """
         allow = self.allow_replace if self.allow_replace is not None else fallback.allow_replace
         reseed = set(fallback.reseed_totp)
+        ids = resolved or {}
         for user in users:
-            saved = self.users.get(user.key)
+            saved = self.users.find(user.key, user_id=ids.get(user.key))
             if saved is not None and saved.reseed_totp is not None:
                 (reseed.add if saved.reseed_totp else reseed.discard)(user.key)
         return models.Policy(reseed_totp=frozenset(reseed), allow_replace=allow)
@@ -153,12 +177,24 @@ def write_plan_file(
             f"({names(missing)}); plan with `fingerprints=True` to save the plan"
         )
     users = [documents.user_document(user, saved=fingerprinter) for user in plan.users]
+    _unique_keys(users)
     if policy is not None:
         for user, user_document in zip(plan.users, users, strict=True):
             user_document["reseed_totp"] = _reseeds(user, policy)
     document["users"] = users
     text = json.dumps(document, sort_keys=True, indent=2) + "\n"
     _write_private_atomically(Path(path), text)
+
+
+def _unique_keys(users: list[dict[str, object]]) -> None:
+    """Two `email:` entries that resolved to one user (both errors: declared twice) or to no
+    one share their stored key without a state; the second and later get `#2`, `#3`..."""
+    seen: dict[object, int] = {}
+    for document in users:
+        key = document["key"]
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            document["key"] = f"{key}#{seen[key]}"
 
 
 def _reseeds(user: UserPlan, policy: models.Policy) -> bool:

@@ -193,6 +193,10 @@ async def _tenant(
             + (f"(it holds {held}; check --domain)" if domains else "(it holds no tenant yet)")
         )
     if row is None:
+        # End the read first: on SQLite a transaction that read, then writes after another
+        # connection committed (four first runs at once) fails at once with "database is
+        # locked", busy timeout or not; a transaction that begins with its write waits its turn.
+        await connection.commit()
         key = secrets.token_bytes(KEY_BYTES)
         insert = (
             (postgresql if connection.dialect.name == "postgresql" else sqlite)

@@ -186,3 +186,24 @@ def test_user_takes_the_id_an_email_user_resolves_to(
     assert applied.exit_code == 0, applied.output
     assert [m["phone_number"] for m in emu.state.methods_of("auth0|u4")] == ["+61491570199"]
     assert emu.state.methods_of("auth0|u5") == []  # not chosen: untouched
+
+
+def test_a_plan_saved_without_a_state_finds_email_users_by_their_resolved_id(
+    emu: emulator.Emulator, tmp_path: Path
+) -> None:
+    """No state, no key: the plan file stores an email user by the id it resolved to, never the
+    address nor a bare hash of it, and `apply --plan` resolves the addresses again to find it."""
+    folder = _write(tmp_path / "m", c=C_YAML)
+    plan_file = tmp_path / "plan.json"
+    planned = invoke(emu, "plan", str(folder), "--out", str(plan_file), "--state", "none")
+    assert planned.exit_code == 0, planned.output
+    text = plan_file.read_text(encoding="utf-8")
+    assert "four@corp.example" not in text
+    assert "email-sha256" not in text
+    keys = {user["key"] for user in json.loads(text)["users"]}
+    assert {"email-of:auth0|u4", "email-of:auth0|u5"} <= keys
+
+    applied = invoke(emu, "apply", "--plan", str(plan_file), "--yes", "--state", "none")
+    assert applied.exit_code == 0, applied.output
+    assert [m["phone_number"] for m in emu.state.methods_of("auth0|u4")] == ["+61491570199"]
+    assert [m["phone_number"] for m in emu.state.methods_of("auth0|u5")] == ["+61491570155"]

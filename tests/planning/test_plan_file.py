@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import stat
 from pathlib import Path
@@ -27,10 +28,19 @@ def test_plan_file_round_trip_keeps_what_apply_needs(tmp_path: Path) -> None:
     assert alice.action_digest == by_key["auth0|alice"].action_digest()
     assert [action["op"] for action in alice.actions] == ["create", "patch", "delete"]
     assert saved.users["auth0|carol"].error is not None
-    # email keys are stored fingerprinted, and found with the manifest's key
-    dave = saved.users["email:dave.smith@example.com"]
+    # without a state an email key is stored by the id it resolved to: no address, no bare
+    # hash of one (anyone could hash a guess); apply finds it by resolving the address again
+    dave = saved.users.find("email:dave.smith@example.com", user_id="auth0|dave")
+    assert dave is not None
     assert dave.user_id == "auth0|dave"
-    assert "email:dave.smith@example.com" in saved.users
+    assert dave.key == "email-of:auth0|dave"
+    assert saved.users.keyed_by_resolved_ids
+    assert saved.users.find("email:dave.smith@example.com", user_id="auth0|other") is None
+    text = path.read_text(encoding="utf-8")
+    assert "dave.smith@example.com" not in text
+    assert (
+        hashlib.sha256(b"mfasync/v1\0\0email:dave.smith@example.com").hexdigest()[:16] not in text
+    )
     assert len(saved.users) == len(plan.users)
 
 
