@@ -10,14 +10,22 @@ anything the executor decides (ordering, retries, staleness).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 
 import click
 
 from mfasync import errors, executing, models, plans, rendering, settings, state
-from mfasync.cli import incremental_run, interrupts, options, output, plan_cmd, runs, stateful
+from mfasync.cli import (
+    asyncrun,
+    incremental_run,
+    interrupts,
+    options,
+    output,
+    plan_cmd,
+    runs,
+    stateful,
+)
 
 
 def _stdin_is_terminal() -> bool:
@@ -283,7 +291,7 @@ def command(
         ca_bundle=ca_bundle,
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
-    report = asyncio.run(
+    report = asyncrun.run(
         _apply(
             users=users,
             saved=saved,

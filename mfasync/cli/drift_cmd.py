@@ -10,7 +10,6 @@ write a secret or a full phone number.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import click
 
 from mfasync import drift, errors, executing, models, rendering, settings
-from mfasync.cli import incremental_run, options, output, readonly, runs, stateful
+from mfasync.cli import asyncrun, incremental_run, options, output, readonly, runs, stateful
 
 # Drift plans without full replaces, so that every difference lands in its exact category (a PUT
 # would fold matched and unmatched methods into one action).
@@ -163,7 +162,7 @@ def command(
         ca_bundle=ca_bundle,
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
-    report = asyncio.run(
+    report = asyncrun.run(
         _compare_with_progress(
             users,
             connection=connection,

@@ -28,7 +28,6 @@ does, plus its place in the input so that two masked keys can be told apart.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import os
 import re
@@ -38,7 +37,7 @@ from pathlib import Path
 import click
 
 from mfasync import errors, executing, manifests, models, plans, settings
-from mfasync.cli import options, output, readonly, runs
+from mfasync.cli import asyncrun, options, output, readonly, runs
 
 DEFAULT_USERS_PER_FILE = 1000
 NAME_MAX_CHARS = 20  # the API's limit, and the manifest format's
@@ -325,7 +324,7 @@ def command(
         ca_bundle=ca_bundle,
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
-    exported = asyncio.run(_export(user_keys, connection=connection, run=run))
+    exported = asyncrun.run(_export(user_keys, connection=connection, run=run))
     try:
         names, removed = write(
             exported, out_dir=out_dir, users_per_file=users_per_file, origins=origins

@@ -7,13 +7,12 @@ progress to stderr. What it must not do: write to the tenant (it reads only), or
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import click
 
 from mfasync import executing, models, plans, rendering, settings
-from mfasync.cli import incremental_run, options, output, runs, stateful
+from mfasync.cli import asyncrun, incremental_run, options, output, runs, stateful
 
 EXIT_CHANGES = 2
 
@@ -143,7 +142,7 @@ def command(
         ca_bundle=ca_bundle,
     )
     run = runs.run_settings(concurrency=concurrency, max_rps=max_rps)
-    plan, fingerprinter, made_from = asyncio.run(
+    plan, fingerprinter, made_from = asyncrun.run(
         plan_tenant(
             users,
             connection=connection,

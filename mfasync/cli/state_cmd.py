@@ -13,7 +13,6 @@ fingerprint in text, or write to the tenant.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime
 import os
@@ -25,7 +24,7 @@ from typing import Any, TypeVar
 import click
 
 from mfasync import errors, rendering, state
-from mfasync.cli import options, output, stateful
+from mfasync.cli import asyncrun, options, output, stateful
 from mfasync.rendering.state import RunWrites, UserState, Where
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -146,7 +145,7 @@ def list_command(
     domain: str | None,
 ) -> None:
     """Users and their method records: origin (created, adopted, seen), type, id, when seen."""
-    asyncio.run(_list(state_url, domain, user_id, output_format=output_format, console=console))
+    asyncrun.run(_list(state_url, domain, user_id, output_format=output_format, console=console))
 
 
 # -- show -----------------------------------------------------------------------------------------
@@ -180,7 +179,7 @@ def show_command(
     console: output.Console, user_id: str, output_format: str, state_url: str, domain: str | None
 ) -> None:
     """One user: its user record, its method records, and what mfasync wrote for it, and when."""
-    where, user, history = asyncio.run(_show(state_url, domain, user_id))
+    where, user, history = asyncrun.run(_show(state_url, domain, user_id))
     if output_format == "json":
         _echo(console, rendering.state.show_json(where, user, history))
     else:
@@ -221,7 +220,7 @@ def history_command(
     domain: str | None,
 ) -> None:
     """Runs, newest first (who, where, when, command, counts, outcome) and the writes of each."""
-    where, history = asyncio.run(_history(state_url, domain, user_id, limit))
+    where, history = asyncrun.run(_history(state_url, domain, user_id, limit))
     if output_format == "json":
         _echo(console, rendering.state.history_json(where, history, user_id=user_id))
     else:
@@ -314,7 +313,7 @@ def forget_command(
         raise errors.UsageError(
             "state forget asks for confirmation, but stdin is not a terminal: pass --yes"
         )
-    asyncio.run(
+    asyncrun.run(
         _forget(
             state_url,
             domain,
@@ -344,7 +343,7 @@ def push_command(console: output.Console, url: str, force: bool, state_url: str)
     target = state.parse(url)
     if target is None:
         raise errors.UsageError("state push URL: name a state to copy to, not none")
-    pushed = asyncio.run(state.push(source, target, force=force))
+    pushed = asyncrun.run(state.push(source, target, force=force))
     if any(pushed.replaced.values()):
         console.info(f"Replaced {state.describe_counts(pushed.replaced)} in {target.display}.")
     console.result(
