@@ -53,6 +53,9 @@ class Database:
         self._lock = asyncio.Lock()
         self._cache: dict[str, Mapping[str, records.MethodRecord]] | None = None
         self._pending: list[Any] = []  # buffered listings (`method_records.Observation`)
+        # users of the buffered listings whose method records changed (the others' rows stay;
+        # only their last_seen moves)
+        self._changed: set[str] = set()
         # writes that may wait for the next transaction (settled outcomes and their records), in
         # order: (statement, parameters); runs of one statement go out as one executemany
         self._deferred: list[tuple[Any, dict[str, object]]] = []

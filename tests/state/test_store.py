@@ -84,6 +84,65 @@ async def test_listing_records_adopted_and_seen_methods_and_the_tenant_wins(stat
     await store.close()
 
 
+async def test_an_unchanged_listing_keeps_the_rows_and_moves_last_seen_only(
+    state_url: str,
+) -> None:
+    """A second listing that shows the same methods writes no method row again (a nightly drift
+    rewrote every row before); last_seen still moves, and a changed user is rewritten."""
+    store = await open_store(state_url)
+    for user_id in ("auth0|same", "auth0|moved"):
+        await store.observe(
+            state.observation(
+                user_id,
+                [live(f"phone|{user_id}", "phone")],
+                adoptions=[(f"phone|{user_id}", "f" * 64)],
+                desired_fingerprint="d" * 64,
+                in_sync=True,
+                at=T0,
+            )
+        )
+    await store.close()
+    store = await open_store(state_url)
+    await store.load()
+    await store.observe(
+        state.observation(
+            "auth0|same",
+            [live("phone|auth0|same", "phone")],
+            adoptions=[],
+            desired_fingerprint="d" * 64,
+            in_sync=True,
+            at=T1,
+        )
+    )
+    await store.observe(
+        state.observation(
+            "auth0|moved",
+            [live("totp|new", "totp")],
+            adoptions=[],
+            desired_fingerprint="e" * 64,
+            in_sync=False,
+            at=T1,
+        )
+    )
+    await store.close()
+    store = await open_store(state_url)
+    same = await store.method_records("auth0|same")
+    assert [(r.method_id, r.origin, r.fingerprint, r.first_seen, r.last_seen) for r in same] == [
+        ("phone|auth0|same", records.MethodOrigin.ADOPTED, "f" * 64, T0, T1)
+    ]
+    moved = await store.method_records("auth0|moved")
+    assert [(r.method_id, r.origin, r.first_seen) for r in moved] == [
+        ("totp|new", records.MethodOrigin.SEEN, T1)
+    ]
+    users = await store.user_records()
+    assert (users["auth0|same"].last_listed_at, users["auth0|same"].in_sync) == (T1, True)
+    assert (users["auth0|moved"].desired_fingerprint, users["auth0|moved"].in_sync) == (
+        "e" * 64,
+        False,
+    )
+    await store.close()
+
+
 async def test_a_journaled_create_records_the_method_as_created(state_url: str) -> None:
     store = await open_store(state_url)
     await store.load()
