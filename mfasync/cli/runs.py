@@ -80,18 +80,16 @@ async def narrow(
     if not missing:
         return tuple(users)
     wanted = set(missing)
-    found: dict[str, models.DesiredUser] = {}
-
-    async def look_up(user: models.DesiredUser) -> None:
-        try:
-            user_id = await executing.resolve_user_id(user, backend=backend, retrier=retrier)
-        except errors.FinalApiError:
-            return  # an address that finds no one, or several, is no `--user` match
-        if user_id in wanted:
-            found[user_id] = user
-
     candidates = [user for user in users if user.user_id is None and user not in chosen]
-    await executing.run_bounded(candidates, look_up, concurrency=NARROW_CONCURRENCY)
+    # an address that finds no one, or several, is no `--user` match
+    resolved = await executing.resolve_emails(
+        candidates, backend=backend, retrier=retrier, concurrency=NARROW_CONCURRENCY
+    )
+    found = {
+        user_id: user
+        for user in candidates
+        if (user_id := resolved.get(user.key)) is not None and user_id in wanted
+    }
     left = sorted(wanted - set(found))
     if left:
         raise _no_such_user(left, resolved=True)

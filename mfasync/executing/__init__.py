@@ -10,7 +10,7 @@ Public API:
     ReadBackend, Backend, DryRunBackend, RecordedRequest   (backends)
     RateGovernor, GovernorStats                            (governor)
     Retrier                                                (retrying)
-    plan_users, run_bounded, resolve_user_id               (pipeline)
+    plan_users, run_bounded, resolve_user_id, resolve_emails   (pipeline)
     apply_plan, enforce_guards                             (applying)
     apply_saved_plan                                       (saved)
     ApplyReport, UserOutcome, ActionOutcome, UserStatus, ActionStatus   (reports)
@@ -25,7 +25,12 @@ from mfasync.executing.applying import apply_plan, enforce_guards
 from mfasync.executing.backends import Backend, DryRunBackend, ReadBackend, RecordedRequest
 from mfasync.executing.events import Phase, UserEvent
 from mfasync.executing.governor import GovernorStats, RateGovernor
-from mfasync.executing.pipeline import plan_users, resolve_user_id, run_bounded
+from mfasync.executing.pipeline import (
+    plan_users,
+    resolve_emails,
+    resolve_user_id,
+    run_bounded,
+)
 from mfasync.executing.recording import JournaledBackend, StateRecorder
 from mfasync.executing.reports import (
     ActionOutcome,
@@ -61,6 +66,7 @@ __all__ = [
     "apply_saved_plan",
     "enforce_guards",
     "plan_users",
+    "resolve_emails",
     "resolve_user_id",
     "run_bounded",
 ]

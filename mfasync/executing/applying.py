@@ -34,6 +34,7 @@ MAX_CREATE_SETTLES = 3
 
 
 INTERRUPTED_NOTE = "not sent: the run was stopped"
+NOT_STARTED_MESSAGE = "the run was stopped before this user; nothing was sent"
 ABANDONED_NOTE = "abandoned in flight by a hard stop: it may or may not have been committed"
 
 
@@ -224,9 +225,7 @@ async def apply_user(user_plan: plans.UserPlan, context: Context) -> reports.Use
     hard stop, abandoned with an unknown outcome) and the rest are not sent.
     """
     if user_plan.error is not None:
-        return reports.UserOutcome(
-            user_plan.key, user_plan.user_id, reports.UserStatus.FAILED, user_plan.error
-        )
+        return _unplanned(user_plan)
     user_id = user_plan.user_id
     if user_id is None:
         return reports.UserOutcome(
@@ -287,8 +286,15 @@ def not_started(user_plan: plans.UserPlan) -> reports.UserOutcome:
         user_plan.key,
         user_plan.user_id,
         reports.UserStatus.NOT_STARTED,
-        "the run was stopped before this user; nothing was sent",
+        NOT_STARTED_MESSAGE,
         tuple(_not_sent(user_plan.actions, INTERRUPTED_NOTE)),
+    )
+
+
+def _unplanned(user_plan: plans.UserPlan) -> reports.UserOutcome:
+    """The outcome of a user that could not be planned: failed, with the planning error."""
+    return reports.UserOutcome(
+        user_plan.key, user_plan.user_id, reports.UserStatus.FAILED, user_plan.error
     )
 
 
@@ -329,13 +335,8 @@ async def apply_changed(
         stop_when=None if stop is None else lambda: stop.requested,
     )
     for user_plan in pending:  # what a stop left: the users no worker took
-        if user_plan.error is not None:
-            failed = reports.UserOutcome(
-                user_plan.key, user_plan.user_id, reports.UserStatus.FAILED, user_plan.error
-            )
-            done(failed, user_plan)
-        else:
-            done(not_started(user_plan), user_plan)
+        left = _unplanned(user_plan) if user_plan.error is not None else not_started(user_plan)
+        done(left, user_plan)
     return outcomes
 
 

@@ -104,6 +104,28 @@ async def resolve_user_id(
     return found[0]
 
 
+async def resolve_emails(
+    users: Iterable[models.DesiredUser],
+    *,
+    backend: backends.ReadBackend,
+    retrier: retrying.Retrier,
+    concurrency: int,
+) -> dict[str, str]:
+    """The user id each `email:` user of `users` resolves to now, by key, `concurrency` at a
+    time; an address that finds no one, or several, is left out."""
+    resolved: dict[str, str] = {}
+
+    async def resolve(user: models.DesiredUser) -> None:
+        try:
+            resolved[user.key] = await resolve_user_id(user, backend=backend, retrier=retrier)
+        except errors.FinalApiError:
+            return
+
+    by_email = (user for user in users if user.user_id is None)
+    await run_bounded(by_email, resolve, concurrency=concurrency)
+    return resolved
+
+
 async def read_and_plan(
     user: models.DesiredUser,
     *,
@@ -268,28 +290,18 @@ def _one_entry_per_user(
     shared = {user_id for user_id, keys in keys_by_id.items() if len(keys) > 1}
     if not shared:
         return tuple(results)
-    entries = {user.key: user.source for user in users}
+    places = {user.key: plans.place(user.source) for user in users}
     out = []
     for user_plan in results:
         if user_plan.user_id not in shared:
             out.append(user_plan)
             continue
         others = sorted(key for key in keys_by_id[user_plan.user_id] if key != user_plan.key)
-        shown = ", ".join(_entry(key, entries.get(key)) for key in others)
+        shown = ", ".join(plans.heading(key, source=places.get(key)) for key in others)
         error = plans.error_plan(
             user_plan.key,
             f"the same user as {shown} in the manifests; declare each user once",
             user_id=user_plan.user_id,
         )
-        out.append(dataclasses.replace(error, source=_where(entries.get(user_plan.key))))
+        out.append(dataclasses.replace(error, source=places.get(user_plan.key)))
     return tuple(out)
-
-
-def _where(source: models.SourceLocation | None) -> str | None:
-    return None if source is None else f"{source.file}:{source.line}"
-
-
-def _entry(key: str, source: models.SourceLocation | None) -> str:
-    """Another manifest entry, by its masked key and `file:line`."""
-    where = _where(source)
-    return plans.display_key(key) + (f" ({where})" if where else "")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mfasync import errors, models, plans, settings
+from mfasync import models, plans, settings
 from mfasync.executing import (
     applying,
     backends,
@@ -47,7 +47,9 @@ async def apply_saved_plan(
     resolved: dict[str, str] = {}
     if saved.users.keyed_by_resolved_ids:
         # saved without a state, an `email:` user is stored by the id it resolved to
-        resolved = await _resolve_emails(
+        # (an address that resolves to no one leaves its saved entry unmatched: reported as
+        # no longer declared, or by its saved error)
+        resolved = await pipeline.resolve_emails(
             users, backend=backend, retrier=retrier, concurrency=settings.rate.concurrency
         )
     effective = saved.policy_for(users, fallback=policy, resolved=resolved)
@@ -134,7 +136,7 @@ async def apply_saved_plan(
                 desired.key if desired is not None else saved_user.key,
                 saved_user.user_id,
                 reports.UserStatus.NOT_STARTED,
-                "the run was stopped before this user; nothing was sent",
+                applying.NOT_STARTED_MESSAGE,
                 source=None if desired is None else plans.declared_at(desired),
             )
         )
@@ -144,30 +146,6 @@ async def apply_saved_plan(
         fresh_plan.users, context, concurrency=settings.rate.concurrency, on_event=on_event
     )
     return applying.report(outcomes, unchanged=unchanged, context=context, governor=governor)
-
-
-async def _resolve_emails(
-    users: Sequence[models.DesiredUser],
-    *,
-    backend: backends.Backend,
-    retrier: retrying.Retrier,
-    concurrency: int,
-) -> dict[str, str]:
-    """The user id each `email:` user resolves to now; those that resolve to no one are left
-    out (their saved entries are then reported as no longer declared, or by their error)."""
-    resolved: dict[str, str] = {}
-
-    async def resolve(user: models.DesiredUser) -> None:
-        try:
-            resolved[user.key] = await pipeline.resolve_user_id(
-                user, backend=backend, retrier=retrier
-            )
-        except errors.FinalApiError:
-            return
-
-    by_email = [user for user in users if user.user_id is None]
-    await pipeline.run_bounded(by_email, resolve, concurrency=concurrency)
-    return resolved
 
 
 def _stale_reason(

@@ -32,6 +32,7 @@ from mfasync.plans.displays import (
     display_key,
     heading,
     live_display,
+    place,
     quoted,
 )
 from mfasync.plans.documents import FORMAT_VERSION, to_document
@@ -85,6 +86,7 @@ __all__ = [
     "live_display",
     "live_fingerprint",
     "method_body",
+    "place",
     "quoted",
     "read_plan_file",
     "saved_user_key",

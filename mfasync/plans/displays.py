@@ -63,12 +63,15 @@ def heading(key: str, user_id: str | None = None, source: str | None = None) -> 
     return f"{shown} ({', '.join(extra)})" if extra else shown
 
 
+def place(source: models.SourceLocation | None) -> str | None:
+    """`file:line` of a manifest entry, as messages name it (no column: an entry is a line)."""
+    return None if source is None else f"{source.file}:{source.line}"
+
+
 def declared_at(user: models.DesiredUser) -> str | None:
-    """`file:line` of a user's manifest entry, for users declared by `email:` (a user id alone
+    """`place` of a user's manifest entry, for users declared by `email:` (a user id alone
     tells a user apart; a masked address does not)."""
-    if user.user_id is not None or user.source is None:
-        return None
-    return f"{user.source.file}:{user.source.line}"
+    return None if user.user_id is not None else place(user.source)
 
 
 def count(number: int, noun: str) -> str:
