@@ -11,8 +11,9 @@ requests in flight; their outcome is unknown, as after a crash, and the journal 
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -26,7 +27,8 @@ class StopSignal:
 
     def __init__(self) -> None:
         self._requested = False
-        self._hard = asyncio.Event()
+        self._hard = False
+        self._in_flight: set[asyncio.Future[Any]] = set()
 
     @property
     def requested(self) -> bool:
@@ -34,33 +36,38 @@ class StopSignal:
 
     @property
     def hard(self) -> bool:
-        return self._hard.is_set()
+        return self._hard
 
     def request(self) -> None:
         """Stop gently: no new user is started and no user starts its next action."""
         self._requested = True
 
     def stop_now(self) -> None:
-        """Stop at once: the requests in flight are abandoned (a gentle stop is implied)."""
+        """Stop at once: the requests in flight are abandoned (a gentle stop is implied). Call it
+        on the event loop's thread (a signal handler added with `loop.add_signal_handler` is)."""
         self._requested = True
-        self._hard.set()
+        self._hard = True
+        for request in list(self._in_flight):
+            request.cancel()
 
     async def unless_stopped(self, request: Awaitable[T]) -> T:
-        """Await `request`, unless a hard stop comes first: then cancel it, raise `Abandoned`."""
-        if self.hard:
+        """Await `request`, unless a hard stop comes first: then cancel it, raise `Abandoned`.
+
+        The request runs as a task of its own that `stop_now` cancels: one task per request, no
+        waiter beside it (an action's cost on a run that is not stopped).
+        """
+        if self._hard:
+            if inspect.iscoroutine(request):
+                request.close()  # never sent: not left "never awaited"
             raise Abandoned
         task = asyncio.ensure_future(request)
-        waiter = asyncio.ensure_future(self._hard.wait())
+        self._in_flight.add(task)
         try:
-            await asyncio.wait((task, waiter), return_when=asyncio.FIRST_COMPLETED)
-        except BaseException:
-            task.cancel()  # the caller itself was cancelled: the request goes with it
+            return await task
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if self._hard and not (current is not None and current.cancelling()):
+                raise Abandoned from None  # stop_now cancelled the request, not our caller
             raise
         finally:
-            waiter.cancel()
-        if not task.done():
-            task.cancel()
-            # the abandoned request ends its own way (cancelled, or an error of its own)
-            await asyncio.gather(task, return_exceptions=True)
-            raise Abandoned
-        return task.result()
+            self._in_flight.discard(task)
