@@ -14,20 +14,23 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from mfasync import executing
 from mfasync.cli import output
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 EXIT_INTERRUPTED = 130  # 128 + SIGINT: what shells and CI runners expect after Ctrl-C
 DEFAULT_GRACE_PERIOD_S = 30.0
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def grace_period_option(func: Any) -> Any:
+def grace_period_option(func: F) -> F:
     """--grace-period SECONDS: how long users in flight may finish after a first Ctrl-C."""
     return click.option(
         "--grace-period",

@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from mfasync import emulator
-from mfasync.cli.main import cli
+from tests.reliability.conftest import invoke
 
 A_YAML = """\
 version: 1
@@ -87,21 +86,6 @@ def tenant() -> emulator.State:
 def emu() -> Iterator[emulator.Emulator]:
     with emulator.run_in_thread(emulator.Config(), tenant()) as running:
         yield running
-
-
-def invoke(emu: emulator.Emulator, *args: str) -> Result:
-    return CliRunner().invoke(
-        cli,
-        [
-            *args,
-            "--domain",
-            emu.url,
-            "--client-id",
-            emu.client_id,
-            "--client-secret",
-            emu.client_secret,
-        ],
-    )
 
 
 def _write(folder: Path, **files: str) -> Path:
